@@ -1,0 +1,132 @@
+"""The canonical Record that every reader produces and every step after import consumes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+#: Bibliographic fields, in the order exports and tables show them.
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "isbn",
+    "issn",
+    "url",
+    "keywords",
+    "language",
+    "publication_type",
+)
+#: Fields that hold a list of strings.
+LIST_FIELDS: frozenset[str] = frozenset({"authors", "keywords"})
+#: Provenance: where the record came from.
+PROVENANCE_FIELDS: tuple[str, ...] = ("source_key", "source_line", "source_database", "raw")
+
+_DOI_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/)|^doi:\s*", re.IGNORECASE)
+_DOI_SHAPE = re.compile(r"10\.\d{4,9}/\S+")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Record:
+    """One bibliographic record, as read from one entry of one export.
+
+    >>> Record(title="ROM in practice", doi="https://doi.org/10.1/ABC").normalised().doi
+    '10.1/abc'
+    """
+
+    title: str | None = None
+    abstract: str | None = None
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    journal: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    isbn: str | None = None
+    issn: str | None = None
+    url: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    language: str | None = None
+    publication_type: str | None = None
+    # provenance
+    source_key: str | None = None
+    source_line: int | None = None
+    source_database: str | None = None
+    raw: str = ""
+
+    def canonical(self) -> dict[str, Any]:
+        """The bibliographic fields only, as a plain dict (provenance left out)."""
+        return {name: getattr(self, name) for name in CANONICAL_FIELDS}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def normalised(self) -> Record:
+        """A copy with whitespace collapsed, empty values as None, DOI and year normalised."""
+        values: dict[str, Any] = {}
+        for name in CANONICAL_FIELDS:
+            value = getattr(self, name)
+            if name in LIST_FIELDS:
+                values[name] = [v for v in (clean_text(x) for x in value or []) if v]
+            elif name == "year":
+                values[name] = value if isinstance(value, int) else parse_year(value)
+            elif name == "doi":
+                values[name] = normalise_doi(value)
+            elif name == "abstract":
+                values[name] = clean_text(value, keep_newlines=True)
+            else:
+                values[name] = clean_text(value)
+        return replace(self, **values)
+
+
+def clean_text(value: object, keep_newlines: bool = False) -> str | None:
+    """Strip, collapse runs of white space; empty or whitespace-only becomes None."""
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "")
+    if keep_newlines:
+        lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+        text = "\n".join(line for line in lines if line)
+    else:
+        text = _SPACE.sub(" ", text).strip()
+    if not text or text.lower() in {"nan", "none", "null"}:
+        return None
+    return text
+
+
+def normalise_doi(value: object) -> str | None:
+    """Lower case, no URL or `doi:` prefix; None when nothing DOI-like is there.
+
+    >>> normalise_doi("http://dx.doi.org/10.1037/CCP0000123 ")
+    '10.1037/ccp0000123'
+    """
+    text = clean_text(value)
+    if not text:
+        return None
+    text = _DOI_PREFIX.sub("", text.strip())
+    match = _DOI_SHAPE.search(text)
+    if not match:
+        return None
+    return match.group(0).rstrip(".,;").lower()
+
+
+def parse_year(value: object) -> int | None:
+    """The first plausible four-digit year in a date-like value (`2019//`, `2019 Mar 4`)."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value if 1500 <= value <= 2199 else None
+    match = _YEAR.search(str(value))
+    return int(match.group(1)) if match else None

@@ -1,0 +1,143 @@
+"""Records in the database: insert, read back as Records, search and page through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from review.records.model import CANONICAL_FIELDS, Record
+from review.store.schema import RecordRow, Source
+
+INSERT_CHUNK = 5_000
+_COLUMNS = (*CANONICAL_FIELDS, "source_key", "source_line", "source_database", "raw")
+
+
+def insert_records(
+    session: Session,
+    project_id: int,
+    source_id: int,
+    records: Sequence[Record],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Insert records in chunks (one executemany each); `progress` gets the running count."""
+    done = 0
+    for start in range(0, len(records), INSERT_CHUNK):
+        chunk = records[start : start + INSERT_CHUNK]
+        session.execute(
+            insert(RecordRow),
+            [_row_values(record, project_id, source_id) for record in chunk],
+        )
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+    return done
+
+
+def _row_values(record: Record, project_id: int, source_id: int) -> dict[str, Any]:
+    values = {name: getattr(record, name) for name in _COLUMNS}
+    values["project_id"] = project_id
+    values["source_id"] = source_id
+    return values
+
+
+def to_record(row: RecordRow) -> Record:
+    """The stored row as a Record again."""
+    return Record(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """What the Records page asks for: free text, sources, a year range, one page."""
+
+    text: str = ""
+    source_ids: tuple[int, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    include_missing_year: bool = True
+
+
+def _filtered(project_id: int, query: RecordQuery, columns: Iterable[Any]) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = [RecordRow.project_id == project_id]
+    if query.source_ids:
+        conditions.append(RecordRow.source_id.in_(query.source_ids))
+    year_conditions: list[ColumnElement[bool]] = []
+    if query.year_from is not None:
+        year_conditions.append(RecordRow.year >= query.year_from)
+    if query.year_to is not None:
+        year_conditions.append(RecordRow.year <= query.year_to)
+    if year_conditions:
+        within = and_(*year_conditions)
+        conditions.append(or_(within, RecordRow.year.is_(None)) if query.include_missing_year else within)
+    for word in query.text.split():
+        pattern = f"%{_escape_like(word.lower())}%"
+        conditions.append(
+            or_(
+                func.lower(RecordRow.title).like(pattern, escape="\\"),
+                func.lower(RecordRow.abstract).like(pattern, escape="\\"),
+                func.lower(RecordRow.journal).like(pattern, escape="\\"),
+                RecordRow.doi.like(pattern, escape="\\"),
+                func.lower(cast(RecordRow.authors, Text)).like(pattern, escape="\\"),
+            )
+        )
+    return select(*columns).where(*conditions)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def count_records(session: Session, project_id: int, query: RecordQuery = RecordQuery()) -> int:
+    return session.scalar(_filtered(project_id, query, [func.count(RecordRow.id)])) or 0
+
+
+def page_records(
+    session: Session,
+    project_id: int,
+    query: RecordQuery = RecordQuery(),
+    offset: int = 0,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """One page of records as table rows (id, title, authors, year, journal, doi, source)."""
+    statement = (
+        _filtered(
+            project_id,
+            query,
+            [
+                RecordRow.id,
+                RecordRow.title,
+                RecordRow.authors,
+                RecordRow.year,
+                RecordRow.journal,
+                RecordRow.doi,
+                RecordRow.source_database,
+                RecordRow.source_key,
+                Source.file_name,
+            ],
+        )
+        .join(Source, Source.id == RecordRow.source_id)
+        .order_by(RecordRow.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in session.execute(statement)]
+
+
+def project_records(session: Session, project_id: int) -> list[Record]:
+    """Every record of a project, in import order."""
+    rows = session.scalars(
+        select(RecordRow).where(RecordRow.project_id == project_id).order_by(RecordRow.id)
+    )
+    return [to_record(row) for row in rows]
+
+
+def year_bounds(session: Session, project_id: int) -> tuple[int | None, int | None]:
+    low, high = session.execute(
+        select(func.min(RecordRow.year), func.max(RecordRow.year)).where(
+            RecordRow.project_id == project_id
+        )
+    ).one()
+    return low, high
