@@ -150,6 +150,9 @@ def _restore_table(
             if generated_id and column.name == "id":
                 continue
             value = _decode(column, row.get(column.name))
+            listed = column.info.get("id_list_of")
+            if listed and value:
+                value = [id_maps[listed][old] for old in value]
             for foreign_key in column.foreign_keys:
                 parent = foreign_key.column.table.name
                 if value is None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,7 +37,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[int]: JSON}
 
 
 class Project(Base):
@@ -97,9 +98,60 @@ class RecordRow(Base):
     language: Mapped[str | None] = mapped_column(String(100))
     publication_type: Mapped[str | None] = mapped_column(String(200))
     raw: Mapped[str] = mapped_column(Text, default="")
+    #: The primary record of this record's duplicate cluster; None for a primary or unique record.
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
+    #: How the duplicate link was made: "auto" or "manual" (None while not a duplicate).
+    merge_method: Mapped[str | None] = mapped_column(String(10))
 
     __table_args__ = (
         Index("ix_records_project_year", "project_id", "year"),
+        Index("ix_records_project_duplicate_of", "project_id", "duplicate_of"),
         Index("ix_records_project_doi", "project_id", "doi"),
         Index("ix_records_project_key", "project_id", "source_key"),
     )
+
+
+class DedupPair(Base):
+    """A candidate duplicate pair and what became of it: waiting for a person, merged, or distinct.
+
+    A pair a person called distinct is kept, so it is never proposed again.
+    """
+
+    __tablename__ = "dedup_pairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    record_a: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    record_b: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    #: review | merged | distinct
+    status: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(default=0.0)
+    field_scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "record_a", "record_b", name="uq_dedup_pairs_records"),
+        Index("ix_dedup_pairs_project_status", "project_id", "status"),
+    )
+
+
+class MergeEvent(Base):
+    """Append-only history of deduplication: merges, undos and "not duplicates" decisions."""
+
+    __tablename__ = "merge_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    #: merge | undo | distinct
+    action: Mapped[str] = mapped_column(String(20))
+    #: auto | manual
+    method: Mapped[str] = mapped_column(String(10))
+    primary_id: Mapped[int | None] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
+    #: `id_list_of` tells backup/restore that these are record ids to renumber.
+    record_ids: Mapped[list[int]] = mapped_column(JSON, default=list, info={"id_list_of": "records"})
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
