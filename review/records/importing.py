@@ -170,13 +170,8 @@ def commit_imports(
             )
             session.add(source)
             session.flush()
-            offset = stored_before
             insert_records(
-                session,
-                project_id,
-                source.id,
-                plan.records,
-                progress=(lambda done, base=offset: progress(base + done, total)) if progress else None,
+                session, project_id, source.id, plan.records, progress=_offset(progress, stored_before, total)
             )
             stored_before += len(plan.records)
             summaries.append(
@@ -190,6 +185,20 @@ def commit_imports(
                 )
             )
     return summaries
+
+
+def _offset(
+    progress: Callable[[int, int], None] | None, before: int, total: int
+) -> Callable[[int], None] | None:
+    """Turn one file's running count into the running count of the whole import."""
+    if progress is None:
+        return None
+    report = progress
+
+    def file_progress(done: int) -> None:
+        report(before + done, total)
+
+    return file_progress
 
 
 def import_paths(

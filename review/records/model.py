@@ -33,15 +33,15 @@ PROVENANCE_FIELDS: tuple[str, ...] = ("source_key", "source_line", "source_datab
 _DOI_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/)|^doi:\s*", re.IGNORECASE)
 _DOI_SHAPE = re.compile(r"10\.\d{4,9}/\S+")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
-_SPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
 class Record:
     """One bibliographic record, as read from one entry of one export.
 
-    >>> Record(title="ROM in practice", doi="https://doi.org/10.1/ABC").normalised().doi
-    '10.1/abc'
+    >>> Record(title="ROM", doi="https://doi.org/10.1037/A0022238").normalised().doi
+    '10.1037/a0022238'
     """
 
     title: str | None = None
@@ -92,18 +92,23 @@ class Record:
 
 
 def clean_text(value: object, keep_newlines: bool = False) -> str | None:
-    """Strip, collapse runs of white space; empty or whitespace-only becomes None."""
+    """Strip, collapse runs of white space; empty or whitespace-only becomes None.
+
+    A value that reads "none" or "nan" is kept: it can be a real keyword or title word.
+
+    >>> clean_text("  Routine   outcome\\n monitoring "), clean_text(" \\t")
+    ('Routine outcome monitoring', None)
+    """
     if value is None:
         return None
-    text = str(value).replace("\x00", "")
+    text = value if isinstance(value, str) else str(value)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if keep_newlines:
-        lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
-        text = "\n".join(line for line in lines if line)
+        text = "\n".join(joined for line in text.splitlines() if (joined := " ".join(line.split())))
     else:
-        text = _SPACE.sub(" ", text).strip()
-    if not text or text.lower() in {"nan", "none", "null"}:
-        return None
-    return text
+        text = " ".join(text.split())
+    return text or None
 
 
 def normalise_doi(value: object) -> str | None:
@@ -130,3 +135,17 @@ def parse_year(value: object) -> int | None:
         return value if 1500 <= value <= 2199 else None
     match = _YEAR.search(str(value))
     return int(match.group(1)) if match else None
+
+
+def checked_year(value: str) -> tuple[int | None, str | None]:
+    """A year value read strictly: digits with no plausible year in them are a Problem.
+
+    Words alone ("In press", "n.d.") leave the year missing without complaint.
+
+    >>> checked_year("2019//"), checked_year("in press"), checked_year("10 15")
+    ((2019, None), (None, None), (None, "year '10 15' is not a year"))
+    """
+    year = parse_year(value)
+    if year is None and _DIGIT.search(value):
+        return None, f"year {value.strip()!r} is not a year"
+    return year, None

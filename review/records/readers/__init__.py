@@ -1,4 +1,4 @@
-"""Readers, one module per format, registered in the order their detection is tried.
+r"""Readers, one module per format, registered in the order their detection is tried.
 
 >>> from review.records.readers import read_source, SourceFile
 >>> result = read_source(SourceFile("x.ris", b"TY  - JOUR\nTI  - A title\nER  - \n"))
@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from review.records.readers import bibtex, csl_json, endnote_xml, nbib, ris, table, wos
+from review.records.readers import table
+from review.records.readers.bibtex import READER as BIBTEX_READER
+from review.records.readers.csl_json import READER as CSL_JSON_READER
+from review.records.readers.endnote_xml import READER as ENDNOTE_XML_READER
+from review.records.readers.nbib import READER as NBIB_READER
+from review.records.readers.ris import READER as RIS_READER
+from review.records.readers.wos import READER as WOS_READER
 from review.records.readers.base import BadInput, Problem, Reader, ReadResult, SourceFile, decode
 
 #: Tried in this order by `detect_format`: the most specific signatures first, the table last.
 READERS: tuple[Reader, ...] = (
     table.XLSX_READER,
-    endnote_xml.READER,
-    csl_json.READER,
-    wos.READER,
-    nbib.READER,
-    ris.READER,
-    bibtex.READER,
+    ENDNOTE_XML_READER,
+    CSL_JSON_READER,
+    WOS_READER,
+    NBIB_READER,
+    RIS_READER,
+    BIBTEX_READER,
     table.CSV_READER,
 )
 FORMATS: dict[str, Reader] = {reader.name: reader for reader in READERS}

@@ -62,8 +62,11 @@ class Reader(Protocol):
     """One format. `detect` looks at content (the extension may lie); `read` never raises on a
     bad entry: it records a Problem and goes on, so the caller chooses to refuse or skip."""
 
-    name: str
-    label: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
 
     def detect(self, source: SourceFile) -> bool: ...
 
