@@ -75,20 +75,19 @@ class Record:
 
     def normalised(self) -> Record:
         """A copy with whitespace collapsed, empty values as None, DOI and year normalised."""
-        values: dict[str, Any] = {}
-        for name in CANONICAL_FIELDS:
-            value = getattr(self, name)
-            if name in LIST_FIELDS:
-                values[name] = [v for v in (clean_text(x) for x in value or []) if v]
-            elif name == "year":
-                values[name] = value if isinstance(value, int) else parse_year(value)
-            elif name == "doi":
-                values[name] = normalise_doi(value)
-            elif name == "abstract":
-                values[name] = clean_text(value, keep_newlines=True)
-            else:
-                values[name] = clean_text(value)
+        values: dict[str, Any] = {name: clean_text(getattr(self, name)) for name in _PLAIN_TEXT_FIELDS}
+        for name in LIST_FIELDS:
+            values[name] = [text for text in map(clean_text, getattr(self, name) or ()) if text]
+        values["year"] = self.year if isinstance(self.year, int) else parse_year(self.year)
+        values["doi"] = normalise_doi(self.doi)
+        values["abstract"] = clean_text(self.abstract, keep_newlines=True)
         return replace(self, **values)
+
+
+#: Fields cleaned as one line of text.
+_PLAIN_TEXT_FIELDS: tuple[str, ...] = tuple(
+    name for name in CANONICAL_FIELDS if name not in LIST_FIELDS and name not in {"year", "doi", "abstract"}
+)
 
 
 def clean_text(value: object, keep_newlines: bool = False) -> str | None:
@@ -104,7 +103,7 @@ def clean_text(value: object, keep_newlines: bool = False) -> str | None:
     text = value if isinstance(value, str) else str(value)
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if keep_newlines:
+    if keep_newlines and "\n" in text:
         text = "\n".join(joined for line in text.splitlines() if (joined := " ".join(line.split())))
     else:
         text = " ".join(text.split())
