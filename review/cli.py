@@ -2,12 +2,18 @@
 
 The command names, options and outputs are a contract (DESIGN.md, "Command line"): scripts and
 tests outside the project rely on them.
+
+Whoever runs the command line is the project's operator: it acts as the project's owner
+(`review.people.Actor.operator`), so `agreement`, `prisma` and `export --what decisions` see every
+decision, blinding or not. It never screens in anyone's name: `screen import` records each
+decision under the reviewer its row names.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,16 +30,13 @@ EXIT_NOT_AVAILABLE = 3
 
 #: Commands whose issue has not landed yet, with the capability that will bring them.
 NOT_YET: dict[str, str] = {
-    "dedup": "deduplication",
-    "screen": "dual screening",
-    "agreement": "dual screening",
-    "prisma": "dual screening and the PRISMA-ScR diagram",
     "findings": "extraction",
     "map": "the evidence map",
     "simulate": "screening prioritisation",
 }
 EXPORT_WHAT = ("records", "included", "decisions", "findings")
 EXPORT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".ris": "ris", ".bib": "bibtex"}
+PRISMA_SUFFIXES = (".svg", ".png", ".json")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,9 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("screen", help="screening decisions")
     screen = p.add_subparsers(dest="screen_command", required=True, metavar="SUBCOMMAND")
-    screen.add_parser("import", help="import decisions from a CSV").add_argument("csv", metavar="CSV")
+    screen.add_parser(
+        "import",
+        help="import decisions from a CSV (columns reviewer,source_key,stage,decision[,reason,note]); "
+        "reviewers are created as needed",
+    ).add_argument("csv", metavar="CSV")
 
-    p = commands.add_parser("agreement", help="agreement between reviewers (kappa, PABAK)")
+    p = commands.add_parser(
+        "agreement", help="agreement between reviewers (kappa, PABAK), as the owner sees it"
+    )
     p.add_argument("--stage", choices=["title_abstract", "full_text"])
     p.add_argument("--json", action="store_true")
 
@@ -131,6 +140,125 @@ def run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_dedup(args: argparse.Namespace) -> int:
+    """Deduplicate, print the counts (a fixed form scripts parse), optionally write the report."""
+    import csv
+
+    from review.records.dedup_store import run_dedup as deduplicate
+    from review.records.dedup_views import REPORT_COLUMNS, dedup_report_rows, dedup_summary
+    from review.store.projects import ensure_project
+
+    engine = get_engine(args.db)
+    project_id = ensure_project(engine, args.project)
+    deduplicate(engine, project_id, decided_by=_current_user())
+    summary = dedup_summary(engine, project_id)
+    print(f"records: {summary.records}")
+    print(f"clusters: {summary.clusters}")
+    print(f"merged automatically: {summary.merged_automatically}")
+    print(f"pairs left for review: {summary.pairs_waiting}")
+    if args.report:
+        rows = dedup_report_rows(engine, project_id)
+        out = Path(args.report)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=REPORT_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        print(f"wrote the report of {len(rows)} records to {args.report}")
+    return EXIT_OK
+
+
+def run_screen(args: argparse.Namespace) -> int:
+    from review.screening.csv_import import import_decisions_file
+    from review.store.projects import ensure_project
+
+    engine = get_engine(args.db)
+    summary = import_decisions_file(engine, ensure_project(engine, args.project), args.csv)
+    print(summary.message())
+    if summary.reviewers_created:
+        print(
+            f"created reviewer accounts: {', '.join(summary.reviewers_created)} "
+            "(they sign in once an owner sets their password)",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def run_agreement(args: argparse.Namespace) -> int:
+    from review.people import Actor
+    from review.screening.service import agreement_report
+    from review.store.projects import ensure_project
+
+    engine = get_engine(args.db)
+    project_id = ensure_project(engine, args.project)
+    report = agreement_report(engine, project_id, Actor.operator(project_id), args.stage)
+    rows = report.rows()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("no reviewer pair has decided records yet")
+        return EXIT_OK
+    print(_agreement_table(rows))
+    return EXIT_OK
+
+
+def _agreement_table(rows: list[dict[str, object]]) -> str:
+    def number(value: object, percent: bool = False) -> str:
+        if not isinstance(value, float | int):
+            return "n/a"
+        return f"{value * 100:.1f}%" if percent else f"{value:.3f}"
+
+    header = ("stage", "reviewer_a", "reviewer_b", "n", "agreement", "kappa", "PABAK", "prevalence")
+    table = [header] + [
+        (
+            str(row["stage"]),
+            str(row["reviewer_a"]),
+            str(row["reviewer_b"]),
+            str(row["n"]),
+            number(row["agreement"], percent=True),
+            number(row["kappa"]),
+            number(row["pabak"]),
+            number(row["prevalence"]),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = []
+    for line in table:
+        cells = zip(line, widths, strict=True)
+        lines.append("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(cells)))
+    return "\n".join(lines)
+
+
+def run_prisma(args: argparse.Namespace) -> int:
+    from review.screening.prisma import render_prisma_png, render_prisma_svg
+    from review.screening.service import prisma_counts
+    from review.store.projects import ensure_project
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in PRISMA_SUFFIXES:
+        print(f"{args.out}: choose .svg, .png or .json", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    engine = get_engine(args.db)
+    counts = prisma_counts(engine, ensure_project(engine, args.project))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".json":
+        out.write_text(json.dumps(counts.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    else:
+        svg = render_prisma_svg(counts, title=args.project)
+        if suffix == ".svg":
+            out.write_text(svg, encoding="utf-8")
+        else:
+            out.write_bytes(render_prisma_png(svg))
+    print(
+        f"wrote the PRISMA-ScR flow diagram of project {args.project!r} to {args.out} "
+        f"({counts.identified_total} records identified, {counts.included} included)"
+    )
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace) -> int:
     from review.exports import ExportError, export_project
 
@@ -181,6 +309,10 @@ def _current_user() -> str:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import": run_import,
+    "dedup": run_dedup,
+    "screen": run_screen,
+    "agreement": run_agreement,
+    "prisma": run_prisma,
     "export": run_export,
     "backup": run_backup,
     "restore": run_restore,

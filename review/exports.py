@@ -1,4 +1,7 @@
-"""Exports of a project: records now; included studies, decisions and findings as they land."""
+"""Exports of a project: its records, the included studies, the screening decisions (findings later).
+
+Run by the project's operator (the command line), who sees every decision (`review.people.Actor.operator`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from review.records.writers import write_records
+from review.people import Actor
+from review.records.writers import write_records, write_table
+from review.screening.service import DECISION_COLUMNS, decision_rows, included_records
 from review.store.engine import session_scope
 from review.store.projects import find_project
 from review.store.records import project_records
@@ -19,10 +24,9 @@ class ExportError(ValueError):
 
 
 NOT_YET = {
-    "included": "dual screening",
-    "decisions": "dual screening",
     "findings": "extraction",
 }
+TABLE_FORMATS = ("csv", "xlsx")
 
 
 def export_project(engine: Engine, project: str, what: str, fmt: str, out: str | Path) -> int:
@@ -33,9 +37,21 @@ def export_project(engine: Engine, project: str, what: str, fmt: str, out: str |
         project_row = find_project(session, project)
         if project_row is None:
             raise ExportError(f"there is no project called {project!r}")
-        records = project_records(session, project_row.id)
-    data = write_records(records, fmt)
+        project_id = project_row.id
+        records = project_records(session, project_id) if what == "records" else []
+    if what == "included":
+        records = included_records(engine, project_id)
+    if what == "decisions":
+        if fmt not in TABLE_FORMATS:
+            raise ExportError("decisions are a table: export them as .csv or .xlsx")
+        rows = decision_rows(engine, project_id, Actor.operator(project_id))
+        _write(out, write_table(rows, DECISION_COLUMNS, fmt))
+        return len(rows)
+    _write(out, write_records(records, fmt))
+    return len(records)
+
+
+def _write(out: str | Path, data: bytes) -> None:
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    return len(records)

@@ -4,6 +4,13 @@ The backup is JSON (gzip-compressed when the file name ends in `.gz`): every row
 that belongs to the project, found through the metadata, so tables added by later migrations are
 included without touching this module. Restoring gives rows new ids and rewrites every foreign
 key to match, so a project can be restored into a database that already holds other projects.
+
+Installation-wide rows a project refers to (its people: `users`) are written too, but only those
+referred to, and matched on restore by their natural key (`table.info["natural_key"]`, the user
+name): an existing account is reused as it is, a missing one is created. Columns marked
+`info={"not_backed_up": True}` (password hashes) never leave the database; a created row gets the
+column's `info["restored_as"]` instead (an account that cannot sign in until an administrator
+sets its password).
 """
 
 from __future__ import annotations
@@ -12,14 +19,14 @@ import base64
 import gzip
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, Engine, LargeBinary, Table, insert, select, update
 from sqlalchemy import Date as SADate
 from sqlalchemy import DateTime as SADateTime
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 from review.store.projects import clean_project_name
 from review.store.schema import Base, Project
@@ -41,7 +48,28 @@ def project_tables() -> list[Table]:
     ]
 
 
+def installation_tables() -> list[Table]:
+    """Tables without a project that project rows refer to (users), each with a natural key."""
+    project = {table.name for table in project_tables()} | {"projects"}
+    referred = {
+        key.column.table.name
+        for table in project_tables()
+        for column in table.columns
+        for key in column.foreign_keys
+        if key.column.table.name not in project
+    }
+    tables = [Base.metadata.tables[name] for name in sorted(referred)]
+    for table in tables:
+        if "natural_key" not in table.info:
+            raise BackupError(f"table {table.name} needs info['natural_key'] to be backed up")
+    return tables
+
+
 def _encode(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        # SQLite hands back the UTC times it stores without their zone: the same instant as
+        # PostgreSQL's, so write it the same way.
+        return value.replace(tzinfo=UTC).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bytes | memoryview):
@@ -77,12 +105,32 @@ def dump_project(engine: Engine, project: str) -> dict[str, Any]:
             ).mappings()
             tables[table.name] = [{key: _encode(value) for key, value in r.items()} for r in rows]
         return {
+            "installation": _dump_installation(connection, tables),
             "format": BACKUP_FORMAT,
             "version": BACKUP_VERSION,
             "schema_revision": current_revision(connection),
             "project": {key: _encode(value) for key, value in row.items()},
             "tables": tables,
         }
+
+
+def _dump_installation(
+    connection: Connection, tables: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The installation rows the project's rows refer to, without the columns kept back."""
+    dumped: dict[str, list[dict[str, Any]]] = {}
+    for shared in installation_tables():
+        ids: set[Any] = set()
+        for table in project_tables():
+            for column in table.columns:
+                if any(key.column.table is shared for key in column.foreign_keys):
+                    ids.update(row[column.name] for row in tables[table.name] if row[column.name] is not None)
+        columns = [column for column in shared.columns if not column.info.get("not_backed_up")]
+        rows = connection.execute(
+            select(*columns).where(shared.c.id.in_(sorted(ids))).order_by(shared.c.id)
+        ).mappings()
+        dumped[shared.name] = [{key: _encode(value) for key, value in r.items()} for r in rows]
+    return dumped
 
 
 def write_backup(engine: Engine, project: str, out: str | Path) -> dict[str, int]:
@@ -127,11 +175,38 @@ def restore_project(engine: Engine, data: dict[str, Any], name: str | None = Non
             if column.name != "id"
         }
         values["name"] = target
-        new_project_id = connection.execute(insert(projects).values(**values)).inserted_primary_key[0]
+        new_project_id = _inserted_id(connection.execute(insert(projects).values(**values)))
         id_maps: dict[str, dict[Any, Any]] = {"projects": {data["project"]["id"]: new_project_id}}
+        for shared in installation_tables():
+            id_maps[shared.name] = _match_installation_rows(
+                connection, shared, data.get("installation", {}).get(shared.name, [])
+            )
         for table in project_tables():
             _restore_table(connection, table, data["tables"].get(table.name, []), id_maps)
     return target
+
+
+def _match_installation_rows(
+    connection: Connection, table: Table, rows: list[dict[str, Any]]
+) -> dict[Any, Any]:
+    """Old id → id in this database: the row with the same natural key, else a new row."""
+    key = table.info["natural_key"]
+    id_map: dict[Any, Any] = {}
+    for row in rows:
+        existing = connection.scalar(select(table.c.id).where(table.c[key] == row[key]))
+        if existing is None:
+            values = {
+                column.name: column.info["restored_as"]
+                if "restored_as" in column.info
+                else _decode(column, row.get(column.name))
+                for column in table.columns
+                if column.name != "id"
+            }
+            inserted = connection.execute(insert(table).values(**values)).inserted_primary_key
+            assert inserted is not None
+            existing = inserted[0]
+        id_map[row["id"]] = existing
+    return id_map
 
 
 def _restore_table(
@@ -167,10 +242,17 @@ def _restore_table(
             values[column.name] = value
         result = connection.execute(insert(table).values(**values))
         if generated_id:
-            id_map[row["id"]] = result.inserted_primary_key[0]
+            id_map[row["id"]] = _inserted_id(result)
     for old_id, column_name, old_target in deferred:
         connection.execute(
             update(table)
             .where(table.c.id == id_map[old_id])
             .values({column_name: id_map[old_target]})
         )
+
+
+def _inserted_id(result: CursorResult[Any]) -> Any:
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every project table has a generated id
+        raise BackupError("the database did not report the id of a restored row")
+    return key[0]

@@ -155,3 +155,8 @@ class MergeEvent(Base):
     decided_by: Mapped[str] = mapped_column(String(200), default="")
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# People and screening live in their own module; importing it here keeps `Base.metadata` complete
+# for everyone who imports this one (migrations, backup, tests).
+import review.store.screening_schema  # noqa: E402,F401
