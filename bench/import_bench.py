@@ -20,12 +20,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `review` is importable
-WORDS = (
-    "routine outcome monitoring clinical feedback psychotherapy counselling implementation barriers "
-    "facilitators therapist client organisation policy measures training progress deterioration "
-    "alliance session questionnaire trial qualitative survey meta-analysis adolescents adults"
-).split()
-SURNAMES = "Lambert Boswell Miller Kraus Delgadillo Lutz Barkham Moltu Solstad Jong Brattland Hatfield".split()
+WORDS = ["routine", "outcome", "monitoring", "clinical", "feedback", "psychotherapy", "counselling", "implementation", "barriers", "facilitators", "therapist", "client", "organisation", "policy", "measures", "training", "progress", "deterioration", "alliance", "session", "questionnaire", "trial", "qualitative", "survey", "meta-analysis", "adolescents", "adults"]
+SURNAMES = (
+    ["Lambert", "Boswell", "Miller", "Kraus", "Delgadillo", "Lutz", "Barkham", "Moltu", "Solstad", "Jong", "Brattland", "Hatfield"]
+)
 
 
 def generate(count: int, seed: int = 42) -> list[dict[str, object]]:
@@ -34,7 +32,9 @@ def generate(count: int, seed: int = 42) -> list[dict[str, object]]:
     for number in range(count):
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
         abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(80, 200)))
-        authors = [f"{rng.choice(SURNAMES)}, {chr(65 + rng.randint(0, 25))}." for _ in range(rng.randint(1, 6))]
+        authors = [
+            f"{rng.choice(SURNAMES)}, {chr(65 + rng.randint(0, 25))}." for _ in range(rng.randint(1, 6))
+        ]
         start = rng.randint(1, 900)
         records.append(
             {
@@ -108,21 +108,36 @@ def measure(kind: str, path: str) -> dict[str, float]:
         count = commit_imports(engine, "bench", [plan])[0].imported
         stored = time.perf_counter()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return {"count": count, "seconds": stored - started, "read_seconds": parsed - started,
-                "store_seconds": stored - parsed, "peak_mb": peak_mb}
+        return {
+            "count": count,
+            "seconds": stored - started,
+            "read_seconds": parsed - started,
+            "store_seconds": stored - parsed,
+            "peak_mb": peak_mb,
+        }
     seconds = time.perf_counter() - started
-    return {"count": count, "seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "count": count,
+        "seconds": seconds,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def child(kind: str, path: str) -> dict[str, float]:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", kind, path], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--child", kind, path],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -132,20 +147,31 @@ def main() -> None:
 
     records = generate(args.records)
     folder = Path(tempfile.mkdtemp())
-    files = {"ris": (folder / "bench.ris", to_ris(records), "rispy"),
-             "bibtex": (folder / "bench.bib", to_bibtex(records), "bibtexparser")}
+    files = {
+        "ris": (folder / "bench.ris", to_ris(records), "rispy"),
+        "bibtex": (folder / "bench.bib", to_bibtex(records), "bibtexparser"),
+    }
     print(f"{args.records:,} generated records per format\n")
     print(f"{'format':8} {'measure':34} {'records':>8} {'seconds':>8} {'rec/s':>9} {'peak MB':>8}")
     for name, (path, text, library) in files.items():
         path.write_text(text, encoding="utf-8")
         bare = child(library, str(path))
         ours = child("reviewmap", str(path))
-        for label, result in ((f"bare {library} parse", bare), ("ReviewMap import (read+normalise+store)", ours)):
-            print(f"{name:8} {label:34} {int(result['count']):>8,} {result['seconds']:>8.2f} "
-                  f"{result['count'] / result['seconds']:>9,.0f} {result['peak_mb']:>8.0f}")
-        print(f"{name:8} {'  of which read+normalise / store':34} {'':>8} "
-              f"{ours['read_seconds']:>8.2f} / {ours['store_seconds']:.2f}")
-        print(f"{name:8} {'ratio ours / bare (target <= 3.0)':34} {ours['seconds'] / bare['seconds']:>17.2f}\n")
+        for label, result in (
+            (f"bare {library} parse", bare),
+            ("ReviewMap import (read+normalise+store)", ours),
+        ):
+            print(
+                f"{name:8} {label:34} {int(result['count']):>8,} {result['seconds']:>8.2f} "
+                f"{result['count'] / result['seconds']:>9,.0f} {result['peak_mb']:>8.0f}"
+            )
+        print(
+            f"{name:8} {'  of which read+normalise / store':34} {'':>8} "
+            f"{ours['read_seconds']:>8.2f} / {ours['store_seconds']:.2f}"
+        )
+        print(
+            f"{name:8} {'ratio ours / bare (target <= 3.0)':34} {ours['seconds'] / bare['seconds']:>17.2f}\n"
+        )
 
 
 if __name__ == "__main__":

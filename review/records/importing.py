@@ -83,7 +83,9 @@ def read_file(
 ) -> FileImport:
     """Read and normalise one file. BadInput when the file as a whole cannot be read."""
     if len(source.data) > MAX_FILE_BYTES:
-        raise BadInput(source.name, 1, f"the file has {len(source.data):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        raise BadInput(
+            source.name, 1, f"the file has {len(source.data):,} bytes; the limit is {MAX_FILE_BYTES:,}"
+        )
     result = read_source(source, format, column_map)
     database = source_database or result.source_database
     records = [_with_provenance(record, database) for record in result.records]
@@ -214,6 +216,4 @@ def import_paths(
 ) -> list[ImportSummary]:
     """Read every file, then store them all (or nothing). Raises BadInput for bad input."""
     plans = [read_file(load_source(path), format, source_database) for path in paths]
-    return commit_imports(
-        engine, project, plans, skip_bad=skip_bad, force=force, imported_by=imported_by
-    )
+    return commit_imports(engine, project, plans, skip_bad=skip_bad, force=force, imported_by=imported_by)

@@ -50,7 +50,9 @@ _JSON_COLUMNS = frozenset({"authors", "keywords"})
 
 def _compiled_insert(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     """The INSERT in the dialect's own parameter style, and the column order if positional."""
-    statement = insert(Base.metadata.tables["records"]).values({name: bindparam(name) for name in _INSERT_COLUMNS})
+    statement = insert(Base.metadata.tables["records"]).values(
+        {name: bindparam(name) for name in _INSERT_COLUMNS}
+    )
     compiled = statement.compile(dialect=dialect)
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     return str(compiled), order
@@ -149,16 +151,12 @@ def page_records(
 
 def project_records(session: Session, project_id: int) -> list[Record]:
     """Every record of a project, in import order."""
-    rows = session.scalars(
-        select(RecordRow).where(RecordRow.project_id == project_id).order_by(RecordRow.id)
-    )
+    rows = session.scalars(select(RecordRow).where(RecordRow.project_id == project_id).order_by(RecordRow.id))
     return [to_record(row) for row in rows]
 
 
 def year_bounds(session: Session, project_id: int) -> tuple[int | None, int | None]:
     low, high = session.execute(
-        select(func.min(RecordRow.year), func.max(RecordRow.year)).where(
-            RecordRow.project_id == project_id
-        )
+        select(func.min(RecordRow.year), func.max(RecordRow.year)).where(RecordRow.project_id == project_id)
     ).one()
     return low, high

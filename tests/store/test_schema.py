@@ -52,11 +52,19 @@ def test_migrating_a_large_sqlite_project_does_not_rebuild_tables(tmp_path) -> N
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0001")
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO projects (name, description, created_at, settings) "
-                                "VALUES ('p', '', '2026-01-01', '{}')"))
-        connection.execute(text("INSERT INTO sources (project_id, file_name, format, sha256, size_bytes, "
-                                "imported_by, imported_at, record_count, skipped) "
-                                "VALUES (1, 'f.ris', 'ris', 'x', 0, '', '2026-01-01', 0, '[]')"))
+        connection.execute(
+            text(
+                "INSERT INTO projects (name, description, created_at, settings) "
+                "VALUES ('p', '', '2026-01-01', '{}')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO sources (project_id, file_name, format, sha256, size_bytes, "
+                "imported_by, imported_at, record_count, skipped) "
+                "VALUES (1, 'f.ris', 'ris', 'x', 0, '', '2026-01-01', 0, '[]')"
+            )
+        )
         connection.exec_driver_sql(
             "INSERT INTO records (project_id, source_id, title, authors, keywords, raw) VALUES (1, 1, ?, '[]', '[]', '')",
             [(f"record {number}",) for number in range(20_000)],
@@ -64,7 +72,10 @@ def test_migrating_a_large_sqlite_project_does_not_rebuild_tables(tmp_path) -> N
     upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM records")).scalar() == 20_000
-        assert connection.execute(text("SELECT count(*) FROM records WHERE duplicate_of IS NULL")).scalar() == 20_000
+        assert (
+            connection.execute(text("SELECT count(*) FROM records WHERE duplicate_of IS NULL")).scalar()
+            == 20_000
+        )
     engine.dispose()
 
 

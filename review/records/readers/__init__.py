@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from review.records.readers import table
+from review.records.readers.base import BadInput, Problem, Reader, ReadResult, SourceFile, decode
 from review.records.readers.bibtex import READER as BIBTEX_READER
 from review.records.readers.csl_json import READER as CSL_JSON_READER
 from review.records.readers.endnote_xml import READER as ENDNOTE_XML_READER
 from review.records.readers.nbib import READER as NBIB_READER
 from review.records.readers.ris import READER as RIS_READER
 from review.records.readers.wos import READER as WOS_READER
-from review.records.readers.base import BadInput, Problem, Reader, ReadResult, SourceFile, decode
 
 #: Tried in this order by `detect_format`: the most specific signatures first, the table last.
 READERS: tuple[Reader, ...] = (
