@@ -18,30 +18,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from review.records.model import Record, clean_text
+from review.records.model import CANONICAL_FIELDS, Record, clean_text
 from review.records.writers.safe_cells import neutralise
 
 #: The columns of a records table, in order; the table reader maps each back to its field.
-RECORD_COLUMNS: tuple[str, ...] = (
-    "source_key",
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "isbn",
-    "issn",
-    "url",
-    "keywords",
-    "language",
-    "publication_type",
-    "source_database",
-)
+RECORD_COLUMNS: tuple[str, ...] = ("source_key", *CANONICAL_FIELDS, "source_database")
 LIST_SEPARATOR = "; "
 EXCEL_CELL_LIMIT = 32_767
 _OLD_SCOPUS_LIST = re.compile(r"\.,\s")
