@@ -30,7 +30,6 @@ EXIT_NOT_AVAILABLE = 3
 
 #: Commands whose issue has not landed yet, with the capability that will bring them.
 NOT_YET: dict[str, str] = {
-    "findings": "extraction",
     "map": "the evidence map",
     "simulate": "screening prioritisation",
 }
@@ -77,7 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("findings", help="extracted findings")
     findings = p.add_subparsers(dest="findings_command", required=True, metavar="SUBCOMMAND")
-    findings.add_parser("import", help="import findings from a CSV").add_argument("csv", metavar="CSV")
+    p = findings.add_parser(
+        "import", help="import findings from a CSV (columns source_key,type,level,theme[,finding,quote,page])"
+    )
+    p.add_argument("csv", metavar="CSV")
+    p.add_argument(
+        "--only-included",
+        action="store_true",
+        help="refuse rows for studies not included by screening (by default the CSV charts them, "
+        "recorded as imported coding)",
+    )
+    p.add_argument(
+        "--no-new-themes",
+        action="store_true",
+        help="refuse themes the codebook lacks (by default they are added, with a codebook event)",
+    )
 
     p = commands.add_parser("map", help="the evidence map")
     p.add_argument("--out", required=True, metavar="FILE.html|FILE.svg|FILE.png|FILE.graphml")
@@ -259,6 +272,24 @@ def run_prisma(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_findings(args: argparse.Namespace) -> int:
+    from review.extraction.long_table import import_findings
+    from review.records.importing import load_source
+    from review.store.projects import ensure_project
+
+    engine = get_engine(args.db)
+    summary = import_findings(
+        engine,
+        ensure_project(engine, args.project),
+        load_source(args.csv),
+        imported_by=_current_user(),
+        include_unscreened=not args.only_included,
+        add_themes=not args.no_new_themes,
+    )
+    print(summary.message())
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace) -> int:
     from review.exports import ExportError, export_project
 
@@ -313,6 +344,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "screen": run_screen,
     "agreement": run_agreement,
     "prisma": run_prisma,
+    "findings": run_findings,
     "export": run_export,
     "backup": run_backup,
     "restore": run_restore,

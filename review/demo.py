@@ -3,6 +3,12 @@ Systems (CFS) in counselling and psychotherapy, built from the exports in `data/
 
 The exports hold real, verifiable references (see `data/demo/SOURCE.md`), exported as if from two
 databases in two formats, so that the demo shows real duplicates.
+
+The demo team (`review.people.DEMO_TEAM`: owner `demo-owner`, reviewers `alice` and `bob`, whose
+passwords the README gives) is made with the project. The demo accounts are ordinary members,
+never administrators: their passwords are public. So an installation that only has the demo still
+has no administrator (`first_start_needed`), and the app offers the first start beside the
+sign-in form instead of forcing it.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from review.people import ensure_demo_team, members
 from review.records.importing import commit_imports, load_source, read_file
 from review.store.engine import session_scope
 from review.store.projects import find_project
@@ -25,13 +32,29 @@ DEMO_EXPORTS: tuple[tuple[str, str], ...] = (
 
 
 def ensure_demo_project(engine: Engine, demo_dir: Path = DEMO_DIR) -> str:
-    """Build the demo project on first use; returns its name. Does nothing if it exists."""
+    """Build the demo project and its team on first use; returns its name.
+
+    Does nothing if the project exists, except giving a demo project without any member (one made
+    before there were accounts) its demo team; members removed later are not brought back.
+    """
     with session_scope(engine) as session:
-        if find_project(session, DEMO_PROJECT) is not None:
-            return DEMO_PROJECT
-    plans = [
-        read_file(load_source(demo_dir / name), source_database=database)
-        for name, database in DEMO_EXPORTS
-    ]
-    commit_imports(engine, DEMO_PROJECT, plans, imported_by="demo")
+        project = find_project(session, DEMO_PROJECT)
+        project_id = None if project is None else project.id
+    if project_id is None:
+        plans = [
+            read_file(load_source(demo_dir / name), source_database=database)
+            for name, database in DEMO_EXPORTS
+        ]
+        commit_imports(engine, DEMO_PROJECT, plans, imported_by="demo")
+        ensure_demo_team(engine, DEMO_PROJECT)
+    elif not members(engine, project_id):
+        ensure_demo_team(engine, DEMO_PROJECT)
+    ensure_demo_extraction(engine)
     return DEMO_PROJECT
+
+
+def ensure_demo_extraction(engine: Engine) -> None:
+    """The poster's codebook and findings (`review.extraction.demo`); does nothing once written."""
+    from review.extraction.demo import ensure_demo_findings
+
+    ensure_demo_findings(engine, DEMO_PROJECT)

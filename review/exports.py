@@ -1,4 +1,5 @@
-"""Exports of a project: its records, the included studies, the screening decisions (findings later).
+"""Exports of a project: its records, the included studies, the screening decisions, the findings
+(the consensus findings the map uses).
 
 Run by the project's operator (the command line), who sees every decision (`review.people.Actor.operator`).
 """
@@ -23,9 +24,7 @@ class ExportError(ValueError):
         self.not_available = not_available
 
 
-NOT_YET = {
-    "findings": "extraction",
-}
+NOT_YET: dict[str, str] = {}
 TABLE_FORMATS = ("csv", "xlsx")
 
 
@@ -39,6 +38,15 @@ def export_project(engine: Engine, project: str, what: str, fmt: str, out: str |
             raise ExportError(f"there is no project called {project!r}")
         project_id = project_row.id
         records = project_records(session, project_id) if what == "records" else []
+    if what == "findings":
+        if fmt not in TABLE_FORMATS:
+            raise ExportError("findings are a table: export them as .csv or .xlsx")
+        from review.extraction.findings import consensus_findings
+        from review.extraction.long_table import FINDING_COLUMNS, finding_rows
+
+        finding_table = finding_rows(consensus_findings(engine, project_id))
+        _write(out, write_table(finding_table, FINDING_COLUMNS, fmt))
+        return len(finding_table)
     if what == "included":
         records = included_records(engine, project_id)
     if what == "decisions":

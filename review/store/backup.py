@@ -27,6 +27,7 @@ from sqlalchemy import Column, Engine, LargeBinary, Table, insert, select, updat
 from sqlalchemy import Date as SADate
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.schema import sort_tables
 
 from review.store.projects import clean_project_name
 from review.store.schema import Base, Project
@@ -40,12 +41,19 @@ class BackupError(ValueError):
 
 
 def project_tables() -> list[Table]:
-    """Tables holding project rows, parents before children."""
-    return [
-        table
-        for table in Base.metadata.sorted_tables
-        if table.name != "projects" and "project_id" in table.c
+    """Tables holding project rows, parents before children.
+
+    A column listing ids of another table (`info["id_list_of"]`) counts as a reference too, so the
+    listed table is restored first and its new ids are known.
+    """
+    tables = [table for table in Base.metadata.tables.values() if table.name != "projects" and "project_id" in table.c]
+    listed = [
+        (Base.metadata.tables[column.info["id_list_of"]], table)
+        for table in tables
+        for column in table.columns
+        if column.info.get("id_list_of")
     ]
+    return [table for table in sort_tables(tables, extra_dependencies=listed) if table in tables]
 
 
 def installation_tables() -> list[Table]:

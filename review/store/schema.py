@@ -159,4 +159,5 @@ class MergeEvent(Base):
 
 # People and screening live in their own module; importing it here keeps `Base.metadata` complete
 # for everyone who imports this one (migrations, backup, tests).
+import review.store.extraction_schema  # noqa: E402
 import review.store.screening_schema  # noqa: E402,F401
