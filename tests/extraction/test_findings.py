@@ -57,7 +57,7 @@ def test_only_included_studies_are_charted_unless_imported_coding_is_asked(engin
     with pytest.raises(FindingError, match="not an included study"):
         add_finding(engine, project_id, coder, ids["a"], FindingSpec("barrier", ["client"], ["Time"]))
     source = SourceFile("f.csv", b"source_key,type,level,theme\na,barrier,client,Time\n")
-    with pytest.raises(BadInput, match="--include-unscreened"):
+    with pytest.raises(BadInput, match="--only-included"):
         import_findings(engine, project_id, source)
     summary = import_findings(engine, project_id, source, include_unscreened=True)
     assert summary.studies_included == 1
