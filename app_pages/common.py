@@ -1,8 +1,8 @@
-"""What every page shares: the engine, the current project, the current user, safe text."""
+"""What every page shares: the engine, the signed-in account, the current project and the
+user's role there, safe text."""
 
 from __future__ import annotations
 
-import getpass
 import re
 import string
 from dataclasses import dataclass
@@ -11,6 +11,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from review.demo import ensure_demo_project
+from review.people import Account, Actor, PermissionDenied, actor_for, ensure_owner, projects_of
+from review.screening.service import Progress, progress
 from review.store.engine import database_url, get_engine, session_scope
 from review.store.projects import (
     DEFAULT_PROJECT,
@@ -21,12 +23,15 @@ from review.store.projects import (
 )
 
 PROJECT_KEY = "project_id"
+ACCOUNT_KEY = "account"
 
 
 @dataclass(frozen=True)
 class ProjectRef:
     id: int
     name: str
+    role: str = "owner"
+    """The signed-in user's role in the project (administrators: owner of every project)."""
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,43 @@ def demo_project() -> DemoOutcome:
     return _demo_for(database_url())
 
 
+def current_account() -> Account | None:
+    """The signed-in account, or None before sign-in."""
+    account = st.session_state.get(ACCOUNT_KEY)
+    return account if isinstance(account, Account) else None
+
+
 def current_user() -> str:
-    """Who is working. The one place sign-in will plug into; until then, the OS account."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
+    """Who is working: the signed-in user name ("" before sign-in)."""
+    account = current_account()
+    return account.username if account else ""
+
+
+def sign_in_as(account: Account) -> None:
+    """Remember the account for this browser session; the project is chosen afresh."""
+    st.session_state[ACCOUNT_KEY] = account
+    st.session_state.pop(PROJECT_KEY, None)
+    st.session_state.pop("project", None)
+
+
+def sign_out() -> None:
+    """Forget everything this browser session held (account, project, page state)."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+
+
+def current_actor() -> Actor:
+    """The signed-in user acting in the current project, as the database says now
+    (PermissionDenied if they are no longer a member)."""
+    account = current_account()
+    if account is None:
+        raise PermissionDenied("sign in first")
+    return actor_for(engine(), current_project().id, account.user_id)
+
+
+def denied(error: PermissionDenied) -> None:
+    """The one way a page says that the user's role does not allow something."""
+    st.error(f"Not allowed: {error}.", icon=":material/block:")
 
 
 def select_project(project_id: int) -> None:
@@ -72,18 +108,26 @@ def select_project(project_id: int) -> None:
     st.session_state[PROJECT_KEY] = project_id
 
 
-def project_picker(default_name: str | None) -> ProjectRef:
-    """The sidebar selectbox of projects; picks `default_name` (or the first) when none is chosen yet."""
-    projects = project_overview(engine())
+def project_picker(default_name: str | None) -> ProjectRef | None:
+    """The sidebar selectbox of the projects the signed-in user belongs to (an administrator: all);
+    picks `default_name` (or the first) when none is chosen yet. None when the user has none."""
+    account = current_account()
+    if account is None:
+        return None
+    projects = projects_of(engine(), account.user_id)
+    if not projects and account.is_admin and not project_overview(engine()):
+        ensure_owner(engine(), ensure_project(engine(), DEFAULT_PROJECT), account.user_id)
+        projects = projects_of(engine(), account.user_id)
     if not projects:
-        ensure_project(engine(), DEFAULT_PROJECT)
-        projects = project_overview(engine())
-    names = {int(project["id"]): str(project["name"]) for project in projects}
+        st.session_state.pop("project", None)
+        return None
+    names = {project_id: name for project_id, name, _ in projects}
+    roles = {project_id: role for project_id, _, role in projects}
     if st.session_state.get(PROJECT_KEY) not in names:
         by_name = {name: project_id for project_id, name in names.items()}
         st.session_state[PROJECT_KEY] = by_name.get(default_name or "", next(iter(names)))
     project_id = st.sidebar.selectbox("Project", list(names), format_func=names.__getitem__, key=PROJECT_KEY)
-    project = ProjectRef(project_id, names[project_id])
+    project = ProjectRef(project_id, names[project_id], roles[project_id])
     st.session_state["project"] = project
     return project
 
@@ -109,10 +153,15 @@ def new_project_form(key: str) -> None:
 def _create_project(key: str) -> None:
     name = st.session_state.get(f"{key}_name", "")
     description = st.session_state.get(f"{key}_description", "")
+    account = current_account()
+    if account is None:
+        st.session_state[f"{key}_message"] = ("error", "Not created: sign in first.")
+        return
     try:
         with session_scope(engine()) as session:
             project = create_project(session, name, description)
             project_id, project_name = project.id, project.name
+        ensure_owner(engine(), project_id, account.user_id)
     except ProjectError as error:
         st.session_state[f"{key}_message"] = ("error", f"Not created: {error}.")
         return
@@ -133,3 +182,51 @@ def md_escape(text: str) -> str:
 
 def plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many
+
+
+def flash(key: str, kind: str, text: str) -> None:
+    """A message for the next run of a page (set in a widget callback)."""
+    st.session_state[f"{key}_message"] = (kind, text)
+
+
+def flash_denied(error: PermissionDenied) -> None:
+    """From a widget callback: the user's role no longer allows what they clicked. app.py shows
+    the message above whatever page the navigation then offers (the page itself may be gone)."""
+    st.session_state["denied_message"] = f"Not allowed: {error}."
+
+
+def show_denied() -> None:
+    message = st.session_state.pop("denied_message", None)
+    if message:
+        st.error(message, icon=":material/block:")
+
+
+def show_flash(key: str) -> None:
+    message = st.session_state.pop(f"{key}_message", None)
+    if message:
+        kind, text = message
+        {"ok": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](text)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+@st.cache_data(ttl=5, show_spinner=False, max_entries=500)
+def _progress(url: str, project_id: int, actor: Actor, stage: str, version: int) -> Progress:
+    return progress(_engine_for(url), project_id, actor, stage)
+
+
+def cached_progress(actor: Actor, stage: str) -> Progress:
+    """`service.progress` (about a third of a second on a large project) kept for a few seconds;
+    a decision made in this session (`bump_progress`) shows at once."""
+    version = int(st.session_state.get("progress_version", 0))
+    return _progress(database_url(), actor.project_id, actor, stage, version)
+
+
+def bump_progress() -> None:
+    st.session_state["progress_version"] = int(st.session_state.get("progress_version", 0)) + 1

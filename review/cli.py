@@ -30,12 +30,12 @@ EXIT_NOT_AVAILABLE = 3
 
 #: Commands whose issue has not landed yet, with the capability that will bring them.
 NOT_YET: dict[str, str] = {
-    "map": "the evidence map",
     "simulate": "screening prioritisation",
 }
 EXPORT_WHAT = ("records", "included", "decisions", "findings")
 EXPORT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".ris": "ris", ".bib": "bibtex"}
 PRISMA_SUFFIXES = (".svg", ".png", ".json")
+MAP_SUFFIXES = (".html", ".svg", ".png", ".graphml")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("map", help="the evidence map")
     p.add_argument("--out", required=True, metavar="FILE.html|FILE.svg|FILE.png|FILE.graphml")
-    p.add_argument("--type")
-    p.add_argument("--level")
+    p.add_argument("--type", help="only findings of this type (barrier, facilitator, mechanism...)")
+    p.add_argument("--level", help="only findings at this level")
 
     p = commands.add_parser("export", help="export records, decisions or findings")
     p.add_argument("--what", required=True, choices=EXPORT_WHAT)
@@ -290,6 +290,57 @@ def run_findings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_map(args: argparse.Namespace) -> int:
+    """The evidence map of the project's consensus findings: .html the offline network, .svg/.png
+    the evidence-gap matrix (themes x levels), .graphml the graph; --type/--level filter first."""
+    from review.mapping.export import write_graphml
+    from review.mapping.from_store import map_findings
+    from review.mapping.graph import build_graph
+    from review.mapping.matrix import chart_png, chart_svg, matrix_chart, matrix_counts
+    from review.mapping.model import MapFilter, apply_filter
+    from review.mapping.render import render_html
+    from review.store.projects import ensure_project
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in MAP_SUFFIXES:
+        print(f"{args.out}: choose .html, .svg, .png or .graphml", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    engine = get_engine(args.db)
+    findings = map_findings(engine, ensure_project(engine, args.project))
+    if not findings:
+        print(
+            f"map: project {args.project!r} has no findings yet (chart the included studies, "
+            "or `findings import` a CSV)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    wanted = MapFilter(
+        types={args.type} if args.type else None, levels={args.level} if args.level else None
+    )
+    kept = apply_filter(findings, wanted)
+    if not kept:
+        chosen = ", ".join(f"{name} {value!r}" for name, value in (("type", args.type), ("level", args.level)) if value)
+        print(f"map: no finding of project {args.project!r} matches {chosen}", file=sys.stderr)
+        return EXIT_FAILED
+    title = f"Evidence map: {args.project}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".html":
+        out.write_text(render_html(build_graph(kept), title=title), encoding="utf-8")
+    elif suffix == ".graphml":
+        write_graphml(build_graph(kept), out)
+    else:
+        chart = matrix_chart(matrix_counts(kept), title=title)
+        if suffix == ".svg":
+            out.write_text(chart_svg(chart), encoding="utf-8")
+        else:
+            out.write_bytes(chart_png(chart))
+    studies = len({finding.study_id for finding in kept})
+    print(f"wrote the evidence map of {studies} {'study' if studies == 1 else 'studies'} "
+          f"({len(kept)} {'finding' if len(kept) == 1 else 'findings'}) to {args.out}")
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace) -> int:
     from review.exports import ExportError, export_project
 
@@ -345,6 +396,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "agreement": run_agreement,
     "prisma": run_prisma,
     "findings": run_findings,
+    "map": run_map,
     "export": run_export,
     "backup": run_backup,
     "restore": run_restore,

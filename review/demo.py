@@ -47,10 +47,46 @@ def ensure_demo_project(engine: Engine, demo_dir: Path = DEMO_DIR) -> str:
         ]
         commit_imports(engine, DEMO_PROJECT, plans, imported_by="demo")
         ensure_demo_team(engine, DEMO_PROJECT)
+        _set_up_demo_review(engine)
     elif not members(engine, project_id):
         ensure_demo_team(engine, DEMO_PROJECT)
     ensure_demo_extraction(engine)
     return DEMO_PROJECT
+
+
+#: The demo's protocol, from the poster's aims (shared/seed): Population, Concept, Context.
+DEMO_PROTOCOL: dict[str, object] = {
+    "population": "Counsellors, psychotherapists and other therapists; their clients; the services and "
+    "policymakers around them.",
+    "concept": "How Routine Outcome Monitoring (ROM) and Clinical Feedback Systems (CFS) are implemented: "
+    "barriers, facilitators and mechanisms at policy, organisation, therapist and client level.",
+    "context": "Counselling and psychotherapy practice in any sector and country.",
+    "inclusion_criteria": (
+        "Reports on using ROM or a clinical feedback system in counselling or psychotherapy",
+        "Describes implementation: barriers, facilitators, mechanisms or experiences of use",
+    ),
+    "exclusion_criteria": (
+        "Not about outcome monitoring or feedback",
+        "Not counselling or psychotherapy",
+        "Development or validation of a measure only",
+    ),
+    "highlight_include": ("routine outcome", "feedback", "implementation", "monitoring", "counselling"),
+    "highlight_exclude": ("protocol", "validation", "psychometric"),
+}
+
+
+def _set_up_demo_review(engine: Engine) -> None:
+    """What the review team would do first: merge the sure duplicates and write the protocol."""
+    from review.people import Actor
+    from review.records.dedup_store import run_dedup
+    from review.screening.service import update_settings
+
+    with session_scope(engine) as session:
+        project = find_project(session, DEMO_PROJECT)
+        assert project is not None
+        project_id = project.id
+    run_dedup(engine, project_id, decided_by="demo")
+    update_settings(engine, project_id, Actor.operator(project_id), **DEMO_PROTOCOL)
 
 
 def ensure_demo_extraction(engine: Engine) -> None:

@@ -166,7 +166,6 @@ def test_backup_and_restore_under_a_new_name(db: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        pytest.param(["map", "--out", "map.html"], id="map waits for the evidence map"),
         pytest.param(["simulate", "labels.csv"], id="simulate waits for prioritisation"),
     ],
 )

@@ -263,6 +263,7 @@ def matrix_chart(
                 "n_studies:Q",
                 title="Studies",
                 scale=alt.Scale(domain=[0, max_studies], range=[0, 300 * font_scale**2]),
+                legend=alt.Legend(format="d", tickMinStep=1),  # counts of studies: no 0.5
             ),
             color=alt.Color(
                 "type:N",

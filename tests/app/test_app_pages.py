@@ -17,6 +17,7 @@ from review.records.importing import MAX_FILE_BYTES
 from review.store.engine import dispose_engines, get_engine, session_scope
 from review.store.projects import ensure_project
 from review.store.records import RecordQuery, count_records
+from tests.app.helpers import ensure_admin, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -30,17 +31,21 @@ DEMO_FILES_PRESENT = all((DEMO_DIR / name).is_file() for name, _ in DEMO_EXPORTS
 
 @pytest.fixture
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """The database the app will use: a fresh SQLite file, never data/review.db."""
+    """The database the app will use: a fresh SQLite file, never data/review.db, with the
+    administrator the tests sign in as."""
     url = f"sqlite:///{tmp_path / 'review.db'}"
     monkeypatch.setenv("REVIEW_DATABASE_URL", url)
-    yield get_engine(url)
+    engine = get_engine(url)
+    ensure_admin(engine)
+    yield engine
     dispose_engines()
 
 
 def start() -> AppTest:
+    """The app, signed in as the test administrator."""
     app = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not app.exception, [exception.value for exception in app.exception]
-    return app
+    return sign_in(app)
 
 
 def open_project(app: AppTest, engine: Engine, name: str) -> int:

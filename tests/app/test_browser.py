@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,17 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def browser_sign_in(page: Any, username: str, password: str) -> None:
+    """Sign in on the sign-in page the app shows first (`page` is a Playwright page)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Sign in to ReviewMap")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Your role here:")).to_be_visible()
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -102,6 +114,7 @@ def test_upload_and_import_a_ris_export(app_url: str) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
             page.set_default_timeout(STEP_TIMEOUT_MS)
             page.goto(app_url)
+            browser_sign_in(page, "demo-owner", "owner-demo")
             expect(page.get_by_role("heading", name="Records")).to_be_visible()
             expect(page.get_by_text("records 1–")).to_be_visible()
             expect(page.get_by_test_id("stDataFrame").locator("canvas").first).to_be_visible()

@@ -16,6 +16,7 @@ from app_pages import common
 from review.records.dedup_store import dedup_settings
 from review.records.dedup_views import dedup_summary
 from review.store.engine import dispose_engines, get_engine
+from tests.app.helpers import ensure_admin, sign_in
 from tests.records.dedup.db_builders import OTHER, OTHER_LATER, UNIQUE, add_source, new_project, statuses
 from tests.records.dedup.helpers import article, other_export
 
@@ -31,7 +32,9 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The database the app will use: a fresh SQLite file, never data/review.db."""
     url = f"sqlite:///{tmp_path / 'review.db'}"
     monkeypatch.setenv("REVIEW_DATABASE_URL", url)
-    yield get_engine(url)
+    engine = get_engine(url)
+    ensure_admin(engine)
+    yield engine
     dispose_engines()
 
 
@@ -47,7 +50,7 @@ def trial(engine: Engine) -> tuple[int, dict[str, int]]:
 
 
 def open_page(project_id: int) -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    app = sign_in(AppTest.from_file(str(APP), default_timeout=TIMEOUT).run())
     app.selectbox(key=common.PROJECT_KEY).set_value(project_id).run()
     app.switch_page(PAGE).run()
     assert_fine(app)

@@ -1,0 +1,151 @@
+"""Screen: title/abstract screening, one record at a time, blind to the other reviewers.
+
+Include / Exclude / Maybe (keys I, E, M), an optional reason and note, undo of one's own last
+decision (key U). Every decision is stored at once as an event (`service.record_decision`), sent
+with an idempotency key made for the record on screen, so a double click stores it once.
+"""
+
+import streamlit as st
+
+from app_pages.common import (
+    bump_progress,
+    cached_progress,
+    current_actor,
+    current_project,
+    denied,
+    engine,
+    flash,
+    flash_denied,
+    show_flash,
+)
+from app_pages.screening_ui import progress_line, show_card, show_criteria, show_progress
+from review.people import PermissionDenied
+from review.screening.service import (
+    ScreeningError,
+    new_key,
+    next_record,
+    protocol,
+    record_decision,
+    undo_last_decision,
+)
+
+STAGE = "title_abstract"
+KEY = "screen"
+NO_REASON = ""
+
+
+def idempotency_key(record_id: int) -> str:
+    """One key per record shown: a second click on the same card sends the same key."""
+    held = st.session_state.get("screen_card")
+    if not held or held[0] != record_id:
+        held = (record_id, new_key())
+        st.session_state["screen_card"] = held
+    return str(held[1])
+
+
+def decide(record_id: int, decision: str) -> None:
+    reason = st.session_state.get("screen_reason") or None
+    note = (st.session_state.get("screen_note") or "").strip() or None
+    try:
+        record_decision(
+            engine(),
+            current_project().id,
+            current_actor(),
+            record_id,
+            STAGE,
+            decision,
+            reason,
+            note,
+            idempotency_key=idempotency_key(record_id),
+        )
+    except PermissionDenied as error:
+        flash_denied(error)
+        return
+    except ScreeningError as error:
+        flash(KEY, "error", f"Not saved: {error}.")
+        return
+    st.session_state["screen_reason"] = NO_REASON
+    st.session_state["screen_note"] = ""
+    st.session_state.pop("screen_card", None)
+    bump_progress()
+    flash(KEY, "ok", f"Saved: {decision} (record {record_id}).")
+
+
+def undo() -> None:
+    try:
+        record_id = undo_last_decision(engine(), current_project().id, current_actor(), STAGE)
+    except PermissionDenied as error:
+        flash_denied(error)
+        return
+    bump_progress()
+    if record_id is None:
+        flash(KEY, "info", "Nothing to undo: you have no decision at this stage.")
+    else:
+        flash(KEY, "info", f"Took back your decision on record {record_id}: it is in your queue again.")
+
+
+st.title("Screen titles and abstracts")
+project = current_project()
+try:
+    actor = current_actor()
+    if not actor.can_screen:
+        raise PermissionDenied(f"a {actor.role} cannot screen: only reviewers and owners decide")
+    settings = protocol(engine(), project.id)
+    card = next_record(engine(), project.id, actor, STAGE)
+except PermissionDenied as error:
+    denied(error)
+    st.stop()
+
+show_flash(KEY)
+progress = cached_progress(actor, STAGE)
+progress_line(progress)
+with st.expander("Progress in detail", expanded=card is None):
+    show_progress(progress)
+
+if card is None:
+    st.session_state.pop("screen_record", None)
+    st.success("Your queue is empty: every record you can screen here has your decision.")
+    st.button("Undo my last decision", key="screen_undo", icon=":material/undo:", on_click=undo)
+    st.stop()
+
+st.session_state["screen_record"] = card.record_id
+include, exclude, maybe, undo_column, keys_column = st.columns(
+    [1, 1, 1, 1.9, 2.1], vertical_alignment="center"
+)
+include.button(
+    "Include", key="screen_include", type="primary", icon=":material/check:", shortcut="i",
+    on_click=decide, args=(card.record_id, "include"), width="stretch",
+)  # fmt: skip
+exclude.button(
+    "Exclude", key="screen_exclude", icon=":material/close:", shortcut="e",
+    on_click=decide, args=(card.record_id, "exclude"), width="stretch",
+)  # fmt: skip
+maybe.button(
+    "Maybe", key="screen_maybe", icon=":material/help:", shortcut="m",
+    on_click=decide, args=(card.record_id, "maybe"), width="stretch",
+)  # fmt: skip
+undo_column.button(
+    "Undo my last decision", key="screen_undo", icon=":material/undo:", shortcut="u", on_click=undo, width="stretch",
+    help="Take back your most recent decision at this stage",
+)  # fmt: skip
+keys_column.caption("Keys: I include · E exclude · M maybe · U undo")
+
+record_column, side_column = st.columns([3, 2], gap="large")
+with record_column:
+    if card.in_pilot:
+        st.info(
+            "Calibration pilot: everyone screens these first records; the Agreement page shows "
+            "whether the team passed.",
+            icon=":material/school:",
+        )
+    show_card(card, settings)
+with side_column:
+    with st.expander("Reason and note (optional)"):
+        st.selectbox(
+            "Reason",
+            [NO_REASON, *settings.exclusion_reasons],
+            format_func=lambda reason: reason or "—",
+            key="screen_reason",
+        )
+        st.text_input("Note", key="screen_note", max_chars=2000)
+    show_criteria(settings)
