@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from review.memory import paused_gc
 from review.records.model import Record
 from review.records.readers import BadInput, Problem, ReadResult, SourceFile, read_source
 from review.store.engine import session_scope
@@ -86,9 +87,10 @@ def read_file(
         raise BadInput(
             source.name, 1, f"the file has {len(source.data):,} bytes; the limit is {MAX_FILE_BYTES:,}"
         )
-    result = read_source(source, format, column_map)
-    database = source_database or result.source_database
-    records = [_with_provenance(record, database) for record in result.records]
+    with paused_gc():
+        result = read_source(source, format, column_map)
+        database = source_database or result.source_database
+        records = [_with_provenance(record, database) for record in result.records]
     result = replace(result, records=records, source_database=database)
     if not records and not result.problems:
         raise BadInput(source.name, 1, f"no records found in this {result.format} file")
@@ -155,7 +157,7 @@ def commit_imports(
                 )
     total = sum(len(plan.records) for plan in plans)
     summaries: list[ImportSummary] = []
-    with session_scope(engine) as session:
+    with paused_gc(), session_scope(engine) as session:
         project_id = get_or_create_project(session, project).id
         stored_before = 0
         for plan in plans:

