@@ -20,6 +20,7 @@ from app_pages.common import (
 )
 from app_pages.screening_ui import progress_line, show_card, show_criteria, show_progress
 from review.people import PermissionDenied
+from review.screening.notes import clean_tags, notes_visible_to, save_note
 from review.screening.service import (
     ScreeningError,
     new_key,
@@ -130,6 +131,32 @@ undo_column.button(
 )  # fmt: skip
 keys_column.caption("Keys: I include · E exclude · M maybe · U undo")
 
+def show_tags_and_note(record_id: int) -> None:
+    """My tags and note on this record (kept with the record, not with a decision); the notes of
+    others only where blinding lets me see them. All text is shown as text."""
+    actor = current_actor()
+    notes = notes_visible_to(engine(), current_project().id, actor, record_id)
+    mine = next((note for note in notes if note.user_id == actor.user_id), None)
+    with st.expander("My tags and note on this record", expanded=mine is not None):
+        with st.form(f"screen_note_form_{record_id}", border=False):
+            tags = st.text_input(
+                "Tags (comma-separated)", value=", ".join(mine.tags) if mine else "", key=f"screen_tags_{record_id}"
+            )
+            note = st.text_area("Note", value=mine.note if mine else "", key=f"screen_record_note_{record_id}")
+            if st.form_submit_button("Save tags and note", icon=":material/bookmark:"):
+                try:
+                    save_note(engine(), current_project().id, actor, record_id, note, clean_tags(tags.split(",")))
+                except PermissionDenied as error:
+                    flash_denied(error)
+                else:
+                    flash(KEY, "ok", "Tags and note saved.")
+                st.rerun()
+        for other in notes:
+            if other.user_id != actor.user_id:
+                st.caption(f"{other.username}: {', '.join(other.tags)}")
+                st.text(other.note)
+
+
 record_column, side_column = st.columns([3, 2], gap="large")
 with record_column:
     if card.in_pilot:
@@ -148,4 +175,5 @@ with side_column:
             key="screen_reason",
         )
         st.text_input("Note", key="screen_note", max_chars=2000)
+    show_tags_and_note(card.record_id)
     show_criteria(settings)

@@ -22,6 +22,7 @@ from review.people import (
     first_start_needed,
     project_id_of,
 )
+from review.screening.notes import notes_visible_to
 from review.screening.service import (
     decisions_visible_to,
     next_record,
@@ -453,3 +454,18 @@ def test_decisions_csv_import(engine: Engine, demo: int) -> None:
     assert [d.reviewer for d in decisions_visible_to(engine, demo, actor(engine, demo, "demo-owner"))] == [
         "zoe"
     ]
+
+
+def test_tags_and_a_note_are_kept_per_reviewer_and_hidden_from_the_other(engine: Engine, demo: int) -> None:
+    app = as_user("alice")
+    app.switch_page("app_pages/screen.py").run()
+    record = app.session_state["screen_record"]
+    app.text_input(key=f"screen_tags_{record}").set_value("ROM, <b>qualitative</b>")
+    app.text_area(key=f"screen_record_note_{record}").set_value("Check <script>x</script> full text")
+    app.button[[b.label for b in app.button].index("Save tags and note")].click().run()
+    assert_fine(app)
+    [note] = notes_visible_to(engine, demo, actor(engine, demo, "alice"), record)
+    assert note.tags == ("ROM", "<b>qualitative</b>")
+    assert note.note == "Check <script>x</script> full text"
+    assert notes_visible_to(engine, demo, actor(engine, demo, "bob"), record) == [], "blind to bob"
+    assert len(notes_visible_to(engine, demo, actor(engine, demo, "demo-owner"), record)) == 1
