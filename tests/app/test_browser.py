@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +69,17 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
     pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port and a throwaway database; always stopped afterwards."""
+@contextmanager
+def served_app(database: str, folder: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port against `database`; always stopped afterwards.
+
+    Skips (with the reason) where Debian's chromium is absent; CI installs it.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (install Debian's chromium; CI does)")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "REVIEW_DATABASE_URL": f"sqlite:///{tmp_path / 'review.db'}"}
-    log = tmp_path / "streamlit.log"
+    log = folder / "streamlit.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [
@@ -88,7 +91,7 @@ def app_url(tmp_path: Path) -> Iterator[str]:
                 "--browser.gatherUsageStats", "false",
             ],
             cwd=ROOT,
-            env=env,
+            env={**os.environ, "REVIEW_DATABASE_URL": database},
             stdout=output,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -102,6 +105,13 @@ def app_url(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def app_url(tmp_path: Path) -> Iterator[str]:
+    """The app on a throwaway database (it builds the demo project and its team)."""
+    with served_app(f"sqlite:///{tmp_path / 'review.db'}", tmp_path) as url:
+        yield url
 
 
 def test_upload_and_import_a_ris_export(app_url: str) -> None:

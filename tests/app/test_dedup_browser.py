@@ -4,9 +4,6 @@ keyboard shortcut. Screenshots land in test-output/screenshots/ (git-ignored) fo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +17,10 @@ from review.store.projects import find_project
 from tests.app.test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     SCREENSHOTS,
     STEP_TIMEOUT_MS,
     browser_sign_in,
-    free_port,
-    wait_until_healthy,
+    served_app,
 )
 from tests.records.dedup.db_builders import add_source
 
@@ -55,7 +50,7 @@ CONFERENCE_COPY = Record(
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
     """The demo project plus a third export with a doubtful copy, served by `streamlit run`."""
-    if not CHROMIUM.exists():
+    if not CHROMIUM.exists():  # before building the demo
         pytest.skip(f"{CHROMIUM} is absent (install Debian's chromium; CI does)")
     database = f"sqlite:///{tmp_path / 'review.db'}"
     engine = make_engine(database)
@@ -68,34 +63,8 @@ def app_url(tmp_path: Path) -> Iterator[str]:
     add_source(engine, demo_id, "Embase", [CONFERENCE_COPY])
     engine.dispose()
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "REVIEW_DATABASE_URL": database},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_until_healthy(url, process, log)
+    with served_app(database, tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_run_review_a_pair_side_by_side_and_merge_it_with_the_keyboard(app_url: str) -> None:

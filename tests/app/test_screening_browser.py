@@ -5,10 +5,7 @@ conflict (without names) and resolves it. Screenshots land in test-output/screen
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +16,10 @@ from review.demo import DEMO_DIR, DEMO_EXPORTS
 from tests.app.test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     SCREENSHOTS,
     STEP_TIMEOUT_MS,
     browser_sign_in,
-    free_port,
-    wait_until_healthy,
+    served_app,
 )
 
 pytestmark = [
@@ -41,36 +36,8 @@ RECORDS = 3
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
     """`streamlit run app.py` on a fresh database: the app builds the demo and its team."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (install Debian's chromium; CI does)")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "REVIEW_DATABASE_URL": f"sqlite:///{tmp_path / 'review.db'}"},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_until_healthy(url, process, log)
+    with served_app(f"sqlite:///{tmp_path / 'review.db'}", tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def open_screening(browser: Any, url: str, username: str, password: str) -> Any:
