@@ -124,7 +124,7 @@ def _prisma_svg(database: Engine, project_id: int, title: str) -> str | None:
         return None
 
 
-def show_cell(kept: list[MapFinding], event: object) -> None:
+def show_cell(kept: list[MapFinding], event: object, rows: str, cols: str) -> None:
     selection = getattr(event, "selection", None) or {}
     cells = selection.get("cell") if isinstance(selection, dict) else None
     if not cells:
@@ -132,7 +132,7 @@ def show_cell(kept: list[MapFinding], event: object) -> None:
         return
     cell = cells[0]
     row_value, col_value = str(cell.get("row_value", "")), str(cell.get("col_value", ""))
-    studies = cell_studies(kept, row_value, col_value)
+    studies = cell_studies(kept, row_value, col_value, rows=rows, cols=cols)
     st.markdown(
         f"**{md_escape(row_value)} × {md_escape(col_value)}**: {len(studies)} "
         f"{plural(len(studies), 'study', 'studies')}"
@@ -144,6 +144,16 @@ def show_cell(kept: list[MapFinding], event: object) -> None:
                 where = f" (p. {md_escape(page)})" if page else ""
                 text = f"“{md_escape(quote)}”{where}" if quote else "_no quote_"
                 st.markdown(f"- {md_escape(type_)}: {text}")
+
+
+def matrix_dimensions(findings: list[MapFinding]) -> tuple[str, str]:
+    """The two coded dimensions of the gap matrix (themes × levels unless the user picks others)."""
+    characteristics = sorted({name for finding in findings for name in finding.characteristics})
+    choices = ["themes", "levels", "type", "year", *characteristics]
+    left, right = st.columns(2)
+    rows = left.selectbox("Matrix rows", choices, index=0, key=f"{KEY}_rows")
+    cols = right.selectbox("Matrix columns", [c for c in choices if c != rows], index=0, key=f"{KEY}_cols")
+    return rows, cols
 
 
 def main() -> None:
@@ -170,8 +180,12 @@ def main() -> None:
     title = f"Evidence map: {project.name}"
     scale = CONFERENCE_SCALE if conference else 1.0
     graph = build_graph(kept)
-    counts = matrix_counts(kept, row_values=row_values, col_values=col_values)
-    chart = matrix_chart(counts, title=title, font_scale=scale)
+    rows, cols = matrix_dimensions(findings)
+    codebook_order = {"themes": row_values, "levels": col_values}
+    counts = matrix_counts(
+        kept, rows=rows, cols=cols, row_values=codebook_order.get(rows), col_values=codebook_order.get(cols)
+    )
+    chart = matrix_chart(counts, rows=rows, cols=cols, title=title, font_scale=scale)
     # One view at a time (not st.tabs): a chart drawn inside a hidden tab is measured at size zero
     # and comes out squeezed, and the network page is only built when it is shown.
     view = st.segmented_control("View", ["Network", "Evidence-gap matrix"], default="Network",
@@ -182,7 +196,7 @@ def main() -> None:
         shown = chart.properties(autosize=alt.AutoSizeParams(type="pad", contains="padding"))
         event = st.altair_chart(shown, on_select="rerun", key=f"{KEY}_matrix", selection_mode="cell",
                                 width="content", theme=None)  # fmt: skip
-        show_cell(kept, event)
+        show_cell(kept, event, rows, cols)
         gaps = gaps_table(counts)
         st.caption(f"{len(gaps)} empty {plural(len(gaps), 'cell', 'cells')} (gaps).")
     else:

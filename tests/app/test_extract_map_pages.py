@@ -158,6 +158,17 @@ def test_the_map_filters_and_offers_the_downloads(engine: Engine, demo: int) -> 
     fine(app.toggle(key="map_conference").set_value(True).run())
 
 
+def test_the_gap_matrix_crosses_any_two_coded_dimensions(engine: Engine, demo: int) -> None:
+    app = open_page("alice", MAP)
+    assert app.selectbox(key="map_rows").value == "themes"
+    assert app.selectbox(key="map_cols").value == "levels"
+    app.selectbox(key="map_rows").set_value("type")
+    fine(app.run())
+    app.selectbox(key="map_cols").set_value("year")
+    fine(app.run())
+    assert "type" not in app.selectbox(key="map_cols").options, "a dimension is not crossed with itself"
+
+
 def test_a_project_without_findings_says_how_to_get_a_map(engine: Engine, demo: int) -> None:
     project_id = ensure_project(engine, "empty")
     from review.people import ensure_owner
