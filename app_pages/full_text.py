@@ -16,7 +16,7 @@ from app_pages.common import (
     md_escape,
     show_flash,
 )
-from app_pages.screening_ui import progress_line, show_card, show_criteria, show_progress
+from app_pages.screening_ui import idempotency_key, progress_line, show_card, show_criteria, show_progress
 from review.people import PermissionDenied
 from review.screening.service import (
     MAX_PDF_BYTES,
@@ -25,7 +25,6 @@ from review.screening.service import (
     full_text_of,
     full_text_pdf,
     mark_not_retrievable,
-    new_key,
     next_record,
     protocol,
     record_decision,
@@ -33,14 +32,6 @@ from review.screening.service import (
 
 STAGE = "full_text"
 KEY = "full_text"
-
-
-def idempotency_key(record_id: int) -> str:
-    held = st.session_state.get("full_text_card")
-    if not held or held[0] != record_id:
-        held = (record_id, new_key())
-        st.session_state["full_text_card"] = held
-    return str(held[1])
 
 
 def decide(record_id: int, decision: str) -> None:
@@ -52,7 +43,7 @@ def decide(record_id: int, decision: str) -> None:
     try:
         record_decision(
             engine(), current_project().id, current_actor(), record_id, STAGE, decision,
-            reason if decision == "exclude" else None, note, idempotency_key=idempotency_key(record_id),
+            reason if decision == "exclude" else None, note, idempotency_key=idempotency_key(KEY, record_id),
         )  # fmt: skip
     except PermissionDenied as error:
         flash_denied(error)

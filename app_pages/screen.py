@@ -18,12 +18,11 @@ from app_pages.common import (
     flash_denied,
     show_flash,
 )
-from app_pages.screening_ui import progress_line, show_card, show_criteria, show_progress
+from app_pages.screening_ui import idempotency_key, progress_line, show_card, show_criteria, show_progress
 from review.people import PermissionDenied
 from review.screening.notes import clean_tags, notes_visible_to, save_note
 from review.screening.service import (
     ScreeningError,
-    new_key,
     next_record,
     protocol,
     record_decision,
@@ -33,15 +32,6 @@ from review.screening.service import (
 STAGE = "title_abstract"
 KEY = "screen"
 NO_REASON = ""
-
-
-def idempotency_key(record_id: int) -> str:
-    """One key per record shown: a second click on the same card sends the same key."""
-    held = st.session_state.get("screen_card")
-    if not held or held[0] != record_id:
-        held = (record_id, new_key())
-        st.session_state["screen_card"] = held
-    return str(held[1])
 
 
 def decide(record_id: int, decision: str) -> None:
@@ -57,7 +47,7 @@ def decide(record_id: int, decision: str) -> None:
             decision,
             reason,
             note,
-            idempotency_key=idempotency_key(record_id),
+            idempotency_key=idempotency_key(KEY, record_id),
         )
     except PermissionDenied as error:
         flash_denied(error)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_pages.common import md_escape, percent
 from review.screening.highlight import HIGHLIGHT_CSS, highlight_html
-from review.screening.service import Progress, RecordCard
+from review.screening.service import Progress, RecordCard, new_key
 from review.screening.settings import ProtocolSettings
 
 STAGE_LABELS = {"title_abstract": "Title/abstract", "full_text": "Full text"}
@@ -24,6 +24,16 @@ CARD_CSS = (
     + ".rm-abstract{line-height:1.55;max-height:28rem;overflow-y:auto}"
     + "</style>"
 )
+
+
+def idempotency_key(page_key: str, record_id: int) -> str:
+    """One key per record shown on a page: a second click on the same card sends the same key,
+    so a decision is stored once."""
+    held = st.session_state.get(f"{page_key}_card")
+    if not held or held[0] != record_id:
+        held = (record_id, new_key())
+        st.session_state[f"{page_key}_card"] = held
+    return str(held[1])
 
 
 def highlighted(text: str, css_class: str, settings: ProtocolSettings) -> str:
