@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages.common import engine, md_escape, sign_in_as
 from review.people import DEMO_TEAM, AuthenticationFailed, authenticate, find_user, first_start_needed
+from review.sign_in_limit import SIGN_IN_LIMITER, SignInLocked
 
 
 def _sign_in() -> None:
@@ -12,8 +13,8 @@ def _sign_in() -> None:
     password = st.session_state.get("sign_in_password", "")
     st.session_state["sign_in_password"] = ""
     try:
-        account = authenticate(engine(), username, password)
-    except AuthenticationFailed as error:
+        account = authenticate(engine(), username, password, SIGN_IN_LIMITER)
+    except (AuthenticationFailed, SignInLocked) as error:
         st.session_state["sign_in_error"] = f"Not signed in: {error}."
         return
     sign_in_as(account)

@@ -35,6 +35,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from review.sign_in_limit import SignInLimiter
 from review.store.engine import session_scope
 from review.store.projects import ensure_project, find_project
 from review.store.schema import Project, utcnow
@@ -268,15 +269,28 @@ def create_first_owner(engine: Engine, username: str, password: str, display_nam
         return _account(_new_user(session, username, password, display_name, is_admin=True))
 
 
-def authenticate(engine: Engine, username: str, password: str) -> Account:
+def authenticate(
+    engine: Engine, username: str, password: str, limiter: SignInLimiter | None = None
+) -> Account:
     """The account whose name and password these are; AuthenticationFailed otherwise.
 
     Takes as long for an unknown name as for a wrong password, and says the same in both cases.
+    With a `limiter` (the sign-in page passes the app's), a name that failed too often lately is
+    refused with SignInLocked before its password is looked at.
     """
     try:
         name = clean_username(username)
     except PeopleError:
         name = ""
+    if limiter is not None:
+        limiter.check(name or username)
+        try:
+            account = authenticate(engine, username, password)
+        except AuthenticationFailed:
+            limiter.failed(name or username)
+            raise
+        limiter.succeeded(name)
+        return account
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == name)) if name else None
         stored = user.password_hash if user is not None and user.is_active else _dummy_hash()
