@@ -221,9 +221,9 @@ def main() -> None:
                                    include_studies=True, conference=conference),
          f"{stem}_bundle.html", "text/html"),
     ]  # fmt: skip
-    columns = st.columns(5)
+    columns = st.columns(3)  # wide enough for "Network (HTML, offline)" whole
     for number, (label, data, name, mime) in enumerate(files):
-        columns[number % 5].download_button(
+        columns[number % 3].download_button(
             label, data, name, mime, key=f"{KEY}_download_{number}", icon=":material/download:",
             on_click="ignore", width="stretch",
         )  # fmt: skip

@@ -164,6 +164,16 @@ def _label_expr(values: Sequence[str]) -> str:
     return f"{json.dumps(list(values))}[floor(datum.value)]"
 
 
+def matrix_step(slots: int) -> int:
+    """Pixels per bubble slot (a column holds one slot per type): narrower as columns multiply,
+    so that a matrix of eight levels and three types still fits a page or a slide beside its labels.
+
+    >>> matrix_step(9), matrix_step(24), matrix_step(40)
+    (24, 20, 16)
+    """
+    return 24 if slots <= 18 else 20 if slots <= 30 else 16
+
+
 def matrix_chart(
     counts: pd.DataFrame,
     rows: str = "themes",
@@ -200,6 +210,8 @@ def matrix_chart(
     cells["ym"] = cells["y"] + 0.5
     cells["gap"] = cells["n_studies"] == 0
     max_studies = max(int(counts["n_studies"].max()) if len(counts) else 1, 1)
+    # The largest bubble fills most of its slot, whatever the slot's width.
+    bubble_area = 300 * (matrix_step(n_types * max(len(col_order), 1)) * font_scale / 24) ** 2
 
     x_scale = alt.Scale(domain=[0, max(len(col_order), 1)], nice=False, zero=True)
     y_scale = alt.Scale(domain=[0, max(len(row_order), 1)], nice=False, reverse=True)
@@ -223,6 +235,13 @@ def matrix_chart(
         ticks=False,
         domain=False,
         title=_title(rows),
+        # Level with the column labels, above the row labels: a rotated title beside the labels
+        # collides with them wherever the browser measures the labels wider than Vega guessed.
+        titleAngle=0,
+        titleAlign="right",
+        titleBaseline="bottom",
+        titleX=-6,
+        titleY=-8,
         labelOverlap=False,
         tickCount=max(len(row_order), 1),
     )
@@ -262,7 +281,7 @@ def matrix_chart(
             size=alt.Size(
                 "n_studies:Q",
                 title="Studies",
-                scale=alt.Scale(domain=[0, max_studies], range=[0, 300 * font_scale**2]),
+                scale=alt.Scale(domain=[0, max_studies], range=[0, bubble_area]),
                 legend=alt.Legend(format="d", tickMinStep=1),  # counts of studies: no 0.5
             ),
             color=alt.Color(
@@ -283,7 +302,7 @@ def matrix_chart(
         )
         .add_params(cell)
     )
-    step = 24 * font_scale
+    step = matrix_step(n_types * max(len(col_order), 1)) * font_scale
     return (
         alt.layer(grid, gap_text, bubbles)
         .properties(
@@ -293,7 +312,12 @@ def matrix_chart(
         )
         .configure_axis(labelFontSize=13 * font_scale, titleFontSize=15 * font_scale, labelLimit=320)
         .configure_legend(
-            labelFontSize=13 * font_scale, titleFontSize=14 * font_scale, symbolSize=160 * font_scale
+            # Below the matrix: beside it, a wide matrix pushed the legend out of a slide or page.
+            orient="bottom",
+            direction="horizontal",
+            labelFontSize=13 * font_scale,
+            titleFontSize=14 * font_scale,
+            symbolSize=160 * font_scale,
         )
         .configure_view(stroke=None)
     )
