@@ -10,8 +10,10 @@ from app_pages.common import (
     md_escape,
     new_project_form,
     project_picker,
+    resume_sign_in,
     show_denied,
     sign_out,
+    write_session_cookie,
 )
 from review.people import PermissionDenied, Role, first_start_needed, list_users
 
@@ -43,6 +45,7 @@ PAGES: dict[str, list[tuple[st.Page, frozenset[str]]]] = {
         page("full_text.py", "Full text", "description", SCREENERS),
         page("conflicts.py", "Conflicts", "call_split", OWNERS | RESOLVERS),
         page("agreement.py", "Agreement", "handshake"),
+        page("stopping.py", "Progress & stopping", "trending_up"),
         page("prisma.py", "PRISMA", "account_tree"),
     ],
     "Extraction": [
@@ -93,6 +96,8 @@ def no_project() -> None:
 
 
 demo = demo_project()
+resume_sign_in()
+write_session_cookie()
 account = current_account()
 if account is None:
     signed_out()

@@ -3,6 +3,7 @@ user's role there, safe text."""
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from dataclasses import dataclass
@@ -11,8 +12,18 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from review.demo import ensure_demo_project
-from review.people import Account, Actor, PermissionDenied, actor_for, ensure_owner, projects_of
+from review.people import (
+    Account,
+    Actor,
+    PermissionDenied,
+    account_by_id,
+    actor_for,
+    ensure_owner,
+    projects_of,
+    session_stamp,
+)
 from review.screening.service import Progress, progress
+from review.sign_in_sessions import COOKIE_NAME, IDLE_SECONDS, SIGN_IN_SESSIONS
 from review.store.engine import database_url, get_engine, session_scope
 from review.store.projects import (
     DEFAULT_PROJECT,
@@ -24,6 +35,9 @@ from review.store.projects import (
 
 PROJECT_KEY = "project_id"
 ACCOUNT_KEY = "account"
+SESSION_TOKEN_KEY = "sign_in_token"  # noqa: S105 - a session_state key, not a secret
+COOKIE_PENDING_KEY = "sign_in_cookie_pending"
+RESUMED_KEY = "sign_in_resumed"
 
 
 @dataclass(frozen=True)
@@ -77,16 +91,59 @@ def current_user() -> str:
 
 
 def sign_in_as(account: Account) -> None:
-    """Remember the account for this browser session; the project is chosen afresh."""
+    """Remember the account for this browser session, and in a cookie so that a reload keeps it
+    (`review.sign_in_sessions`); the project is chosen afresh."""
     st.session_state[ACCOUNT_KEY] = account
     st.session_state.pop(PROJECT_KEY, None)
     st.session_state.pop("project", None)
+    stamp = session_stamp(engine(), account.user_id)
+    if stamp is not None:
+        token = SIGN_IN_SESSIONS.issue(account.user_id, stamp)
+        st.session_state[SESSION_TOKEN_KEY] = token
+        st.session_state[COOKIE_PENDING_KEY] = token
 
 
 def sign_out() -> None:
-    """Forget everything this browser session held (account, project, page state)."""
+    """Forget everything this browser session held (account, project, page state) and end its
+    sign-in token, so the cookie no longer signs anyone in."""
+    token = st.session_state.get(SESSION_TOKEN_KEY)
+    if isinstance(token, str):
+        SIGN_IN_SESSIONS.revoke(token)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[RESUMED_KEY] = True  # the cookie read at connection time is stale now
+    st.session_state[COOKIE_PENDING_KEY] = ""
+
+
+def resume_sign_in() -> None:
+    """On a fresh browser session (a reload), sign in again from the session cookie, if it is
+    still valid. Tried once per browser session."""
+    if st.session_state.get(RESUMED_KEY) or current_account() is not None:
+        return
+    st.session_state[RESUMED_KEY] = True
+    token = st.context.cookies.get(COOKIE_NAME)
+    if not isinstance(token, str) or not token:  # AppTest has no real cookies
+        return
+    user_id = SIGN_IN_SESSIONS.resume(token, lambda user: session_stamp(engine(), user))
+    account = account_by_id(engine(), user_id) if user_id is not None else None
+    if account is not None:
+        st.session_state[ACCOUNT_KEY] = account
+        st.session_state[SESSION_TOKEN_KEY] = token
+
+
+def write_session_cookie() -> None:
+    """Set (after sign-in) or clear (after sign-out) the session cookie in the browser. The token
+    is random URL-safe text; the cookie is first-party, SameSite=Strict, Secure over HTTPS."""
+    token = st.session_state.pop(COOKIE_PENDING_KEY, None)
+    if token is None:
+        return
+    lifetime = int(IDLE_SECONDS) if token else 0
+    script = (
+        "<script>(function(){var secure=location.protocol==='https:'?'; Secure':'';"
+        f"document.cookie={json.dumps(COOKIE_NAME + '=' + token)}+'; path=/; SameSite=Strict; "
+        f"max-age={lifetime}'+secure;}})();</script>"
+    )
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def current_actor() -> Actor:

@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -327,6 +328,23 @@ def change_password(engine: Engine, username: str, old_password: str, new_passwo
     """A user changing their own password; AuthenticationFailed if the old one is wrong."""
     authenticate(engine, username, old_password)
     set_password(engine, username, new_password)
+
+
+def session_stamp(engine: Engine, user_id: int) -> str | None:
+    """What a sign-in session remembers of the account (`review.sign_in_sessions`): it changes when
+    the password changes, so a new password ends every other session. None when the account may
+    not sign in (deactivated, no password, gone)."""
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active or user.password_hash == UNUSABLE_PASSWORD:
+            return None
+        return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()
+
+
+def account_by_id(engine: Engine, user_id: int) -> Account | None:
+    with session_scope(engine) as session:
+        user = session.get(User, user_id)
+        return None if user is None else _account(user)
 
 
 def find_user(engine: Engine, username: str) -> Account | None:
