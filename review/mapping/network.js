@@ -149,4 +149,7 @@
   var fitButton = document.getElementById("map-fit");
   if (fitButton) fitButton.addEventListener("click", function () { network.fit(); });
   if (data.conference || window.location.hash === "#conference") setConference(true);
+  // On a narrow canvas the legend starts folded, so that it covers no node; a click opens it.
+  var legend = document.getElementById("map-legend");
+  if (legend && container.clientWidth < 640) legend.removeAttribute("open");
 })();

@@ -222,7 +222,11 @@ def legend_html(data: Mapping[str, Any]) -> str:
                 f"{escape_text(style.legend)}</li>"
             )
     items.append('<li class="map-legend-note">Line width = number of studies</li>')
-    return f'<ul class="map-legend" id="map-legend" aria-label="Legend">{"".join(items)}</ul>'
+    # A <details> the reader can fold away: on a small screen the legend would cover nodes.
+    return (
+        '<details class="map-legend" id="map-legend" open><summary>Legend</summary>'
+        f'<ul aria-label="Legend">{"".join(items)}</ul></details>'
+    )
 
 
 PAGE_CSS = """
@@ -244,6 +248,9 @@ div.vis-tooltip { font-family: inherit; font-size: 15px; padding: 6px 8px; backg
 #map-network { position: absolute; inset: 0; }
 .map-legend { position: absolute; left: .8rem; bottom: .8rem; margin: 0; padding: .6rem .8rem; list-style: none;
   background: rgba(255,255,255,.94); border: 1px solid var(--line); border-radius: 6px; font-size: .95rem; z-index: 5; }
+.map-legend ul { margin: .3rem 0 0; padding: 0; list-style: none; }
+.map-legend summary { cursor: pointer; font-weight: bold; }
+.map-legend:not([open]) { padding: .3rem .6rem; }
 .map-legend li { display: flex; align-items: center; gap: .45rem; margin: .15rem 0; }
 .map-legend-note { color: var(--muted); font-size: .85em; }
 .map-marker { font-weight: bold; }

@@ -108,6 +108,10 @@ def test_the_network_renders_offline_with_legend_and_details(browser, tmp_path: 
         legend = page.locator("#map-legend")
         assert legend.is_visible()
         assert {"barrier", "facilitator", "mechanism"} <= set(legend.inner_text().split())
+        legend.locator("summary").click()  # the reader folds the legend away, and opens it again
+        assert not legend.locator("li").first.is_visible()
+        legend.locator("summary").click()
+        assert legend.locator("li").first.is_visible()
         click_node(page, "theme:time burden")
         details = page.locator("#map-details")
         assert details.locator("h2").inner_text() == "time burden"
@@ -179,6 +183,22 @@ def test_the_conference_bundle_shows_the_matrix_offline(browser, tmp_path: Path)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("#matrix").screenshot(path=str(SCREENSHOTS / "map_matrix.png"))
         page.locator("#network").screenshot(path=str(SCREENSHOTS / "map_bundle_network.png"))
+        assert_clean(watch, page)
+    finally:
+        context.close()
+
+
+def test_on_a_narrow_screen_the_legend_starts_folded(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "map.html"
+    path.write_text(render_html(build_graph(generate_findings(20)), title=TITLE), encoding="utf-8")
+    watch = Watch()
+    context, page = open_offline(browser, path, watch, viewport=(900, 700))
+    try:
+        legend = page.locator("#map-legend")
+        assert legend.is_visible() and legend.get_attribute("open") is None
+        assert not legend.locator("li").first.is_visible()
+        legend.locator("summary").click()
+        assert legend.locator("li").first.is_visible()
         assert_clean(watch, page)
     finally:
         context.close()
