@@ -6,14 +6,12 @@ generated data. Prints figures; asserts nothing.
     .venv/bin/python bench/dedup_bench.py --no-bibdedupe --sizes 10000,50000
 
 The fixtures are read from `../shared/fixtures` beside the repository (or $REVIEW_FIXTURES).
-Measures, for each labelled set (`dedup/*/records_pre_merged.csv` + `merged_record_ids.csv`):
-
-* precision: pairs inside automatic clusters that are true duplicate pairs / all pairs inside
-  automatic clusters;
-* recall: true duplicate pairs found, either in one automatic cluster or connected through
-  cluster membership and a review pair (bib-dedupe: its 'maybe' pairs); `auto recall` counts
-  automatic clusters only;
-* F1 of the two; the review queue as % of records; seconds.
+Labelled sets: `dedup/*/records_pre_merged.csv` + `merged_record_ids.csv`, and any
+`screening/*/*.csv` with a `duplicate_record_id` column, and a silver standard made from the
+multi-database exports in `pipelines/*/` (records with a DOI; the DOI hidden from both tools and
+used as the truth). Both tools get the same rows; bib-dedupe's
+'maybe' pairs are its review queue (it exports them for a person to check). Everything is
+counted over pairs of records, the same way for both tools (see DEFINITIONS).
 """
 
 from __future__ import annotations
@@ -39,6 +37,18 @@ from review.records.dedup import DedupSettings, find_duplicates
 from review.records.model import Record, normalise_doi, parse_year
 
 IdPair = frozenset[str]
+
+DEFINITIONS = """\
+Definitions (pairs of records; the same for both tools):
+  P          precision of automatic merges: true pairs inside automatic clusters / all pairs inside them
+  R          recall, merged or queued: true pairs in one automatic cluster, or whose two groups are
+             linked by a pair in the review queue / all true pairs
+  F1         2PR/(P+R): issue #3's measure, the result once a person has decided the queue correctly
+             (a wrong automatic merge stays wrong; a queued pair costs the person's time, see queue)
+  R auto     recall of automatic merges only; F1 auto = 2P(R auto)/(P+R auto): the result with no person
+  queue %    review links between different groups (repeats and links inside a group not counted)
+             / records
+"""
 
 
 def fixtures_dir() -> Path:
@@ -104,6 +114,56 @@ def load_labelled(folder: Path) -> LabelledSet:
     )
 
 
+def load_duplicate_column(path: Path) -> LabelledSet | None:
+    """A screening set whose `duplicate_record_id` column points each duplicate at the record it
+    repeats (asreview's systematic-review-datasets): None when the file has no such column."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    if not table or "duplicate_record_id" not in table[0]:
+        return None
+    rows = [
+        {
+            "ID": row["record_id"],
+            "ENTRYTYPE": "article",
+            "title": row.get("title") or "",
+            "abstract": row.get("abstract") or "",
+            "year": row.get("year") or "",
+            "author": " and ".join(a.strip() for a in (row.get("authors") or "").split(";") if a.strip()),
+        }
+        for row in table
+    ]
+    true_pairs = {
+        frozenset((row["record_id"], str(int(float(row["duplicate_record_id"])))))
+        for row in table
+        if (row.get("duplicate_record_id") or "").strip()
+    }
+    return LabelledSet(
+        name=f"{path.parent.name} (duplicate_record_id)",
+        rows=rows,
+        records=[record_from_row(row) for row in rows],
+        keys=[row["ID"] for row in rows],
+        true_pairs=true_pairs,
+    )
+
+
+def labelled_sets(root: Path) -> list[LabelledSet]:
+    """Every labelled set under the fixtures folder."""
+    found = [
+        load_labelled(folder)
+        for folder in sorted((root / "dedup").glob("*"))
+        if (folder / "records_pre_merged.csv").exists()
+    ]
+    for path in sorted((root / "screening").glob("*/*.csv")):
+        data = load_duplicate_column(path)
+        if data is not None:
+            found.append(data)
+    for folder in sorted((root / "pipelines").glob("*")):
+        silver = doi_silver_set(folder)
+        if silver is not None:
+            found.append(silver)
+    return found
+
+
 @dataclass
 class Outcome:
     tool: str
@@ -117,8 +177,18 @@ class Outcome:
 
     @property
     def f1(self) -> float:
-        total = self.precision + self.recall
-        return 2 * self.precision * self.recall / total if total else 0.0
+        """Automatic precision with merged-or-queued recall (issue #3's measure)."""
+        return _harmonic(self.precision, self.recall)
+
+    @property
+    def auto_f1(self) -> float:
+        """Automatic precision with automatic recall: what a tool achieves with no person."""
+        return _harmonic(self.precision, self.auto_recall)
+
+
+def _harmonic(precision: float, recall: float) -> float:
+    total = precision + recall
+    return 2 * precision * recall / total if total else 0.0
 
 
 def evaluate(
@@ -143,8 +213,9 @@ def evaluate(
     def gid(key: str) -> tuple[int, str]:
         return (group[key], "") if key in group else (-1, key)
 
-    review_list = list(review_pairs)
-    linked = {frozenset((gid(a), gid(b))) for a, b in review_list}
+    # A queue entry is a link between two different groups; repeats and links inside one
+    # automatic cluster ask a person nothing and are not counted.
+    linked = {frozenset((gid(a), gid(b))) for a, b in review_pairs if gid(a) != gid(b)}
     found = 0
     for pair in true_pairs:
         a, b = tuple(pair)
@@ -157,7 +228,7 @@ def evaluate(
         precision=precision,
         recall=recall,
         auto_recall=auto_recall,
-        review_share=len(review_list) / n_records if n_records else 0.0,
+        review_share=len(linked) / n_records if n_records else 0.0,
         seconds=seconds,
         clusters=len(cluster_list),
     )
@@ -188,6 +259,10 @@ def run_bibdedupe(data: LabelledSet) -> Outcome:
         from bib_dedupe.bib_dedupe import block, cluster, match, prep
     except Exception as error:  # not installed
         return Outcome("bib-dedupe", 0, 0, 0, 0, 0, 0, note=f"not available: {error}")
+    if not any((row.get("author") or "").strip() for row in data.rows):
+        # bib-dedupe requires the author field, and an author column left empty throughout
+        # makes its preparation fail (pandas turns the column into floats).
+        return Outcome("bib-dedupe", 0, 0, 0, 0, 0, 0, note="cannot run: no record has authors")
     try:
         frame = pd.DataFrame(data.rows).fillna("")
         for column in ("title", "author", "year", "ENTRYTYPE"):
@@ -226,7 +301,7 @@ def run_bibdedupe(data: LabelledSet) -> Outcome:
 def print_outcomes(name: str, n_records: int, n_true: int, outcomes: Sequence[Outcome]) -> None:
     print(f"\n{name}: {n_records} records, {n_true} true duplicate pairs")
     print(
-        f"  {'tool':<11} {'precision':>9} {'recall':>7} {'F1':>6} {'auto rec':>8} {'review %':>8} "
+        f"  {'tool':<11} {'P':>6} {'R':>6} {'F1':>6} {'R auto':>6} {'F1 auto':>7} {'queue %':>7} "
         f"{'clusters':>8} {'seconds':>8}"
     )
     for o in outcomes:
@@ -234,9 +309,41 @@ def print_outcomes(name: str, n_records: int, n_true: int, outcomes: Sequence[Ou
             print(f"  {o.tool:<11} {o.note}")
             continue
         print(
-            f"  {o.tool:<11} {o.precision:>9.4f} {o.recall:>7.4f} {o.f1:>6.4f} {o.auto_recall:>8.4f} "
-            f"{100 * o.review_share:>7.2f}% {o.clusters:>8} {o.seconds:>8.2f}"
+            f"  {o.tool:<11} {o.precision:>6.4f} {o.recall:>6.4f} {o.f1:>6.4f} {o.auto_recall:>6.4f} "
+            f"{o.auto_f1:>7.4f} {100 * o.review_share:>6.2f}% {o.clusters:>8} {o.seconds:>8.2f}"
         )
+
+
+def print_summary(results: Sequence[tuple[str, Sequence[Outcome]]]) -> None:
+    """One line per set: our F1 against bib-dedupe's, and whether the targets hold."""
+    print("\nSummary: ours against bib-dedupe (targets for ours: P >= 0.995, R >= 0.95, queue < 5%)")
+    print(f"  {'set':<34} {'targets':<14} {'F1 ours/peer':<19} {'F1 auto ours/peer':<19} {'s ours/peer':<11}")
+    for name, outcomes in results:
+        ours = outcomes[0]
+        missed = [
+            label
+            for label, met in (
+                ("P", ours.precision >= 0.995),
+                ("R", ours.recall >= 0.95),
+                ("queue", ours.review_share < 0.05),
+            )
+            if not met
+        ]
+        targets = "met" if not missed else "missed " + ",".join(missed)
+        peer = next((o for o in outcomes[1:] if not o.note), None)
+        if peer is None:
+            versus = auto = seconds = "-"
+        else:
+            versus = f"{ours.f1:.4f}/{peer.f1:.4f} {_verdict(ours.f1, peer.f1)}"
+            auto = f"{ours.auto_f1:.4f}/{peer.auto_f1:.4f} {_verdict(ours.auto_f1, peer.auto_f1)}"
+            seconds = f"{ours.seconds:.2f}/{peer.seconds:.1f}"
+        print(f"  {name[:34]:<34} {targets:<14} {versus:<19} {auto:<19} {seconds:<11}")
+
+
+def _verdict(ours: float, peer: float) -> str:
+    if round(ours, 4) == round(peer, 4):
+        return "tie"
+    return "win" if ours > peer else "LOSE"
 
 
 def show_errors(data: LabelledSet, result: object, limit: int) -> None:
@@ -254,27 +361,27 @@ def show_errors(data: LabelledSet, result: object, limit: int) -> None:
     def show(i: int) -> str:
         r = data.records[i]
         return (
-            f"{key[i]} | {(r.title or '')[:80]} | {r.year} | {'; '.join(r.authors[:3])[:40]} | "
+            f"{key[i]} | {' '.join((r.title or '').split())[:80]} | {r.year} | {'; '.join(r.authors[:3])[:40]} | "
             f"{(r.journal or '')[:30]} | {r.volume} {r.issue} {r.pages} | {r.doi or ''}"
         )
 
     false = sorted(auto_pairs - data.true_pairs, key=sorted)
     print(f"  false automatic pairs: {len(false)}")
     for pair in false[:limit]:
-        a, b = sorted(pair)
-        print("   -", show(index[a]), "\n    ", show(index[b]))
+        key_a, key_b = sorted(pair)
+        print("   -", show(index[key_a]), "\n    ", show(index[key_b]))
     by_ids = {p.ids: p for p in result.review_pairs}
-    missed = []
+    missed: list[tuple[int, int]] = []
     for pair in sorted(data.true_pairs, key=sorted):
-        a, b = (index[k] for k in sorted(pair))
-        if a in cluster_of and cluster_of.get(a) == cluster_of.get(b):
+        first, second = (index[k] for k in sorted(pair))
+        if first in cluster_of and cluster_of.get(first) == cluster_of.get(second):
             continue
-        missed.append((a, b))
+        missed.append((first, second))
     print(f"  true pairs not merged automatically: {len(missed)}")
-    for a, b in missed[:limit]:
-        pair_score = by_ids.get(frozenset((a, b)))
+    for first, second in missed[:limit]:
+        pair_score = by_ids.get(frozenset((first, second)))
         status = f"review {pair_score.blockers}" if pair_score else "not proposed"
-        print(f"   - {status}\n     ", show(a), "\n     ", show(b))
+        print(f"   - {status}\n     ", show(first), "\n     ", show(second))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +466,46 @@ def read_ris(path: Path) -> tuple[list[Record], str]:
         return records, "project reader"
     except Exception:
         return read_ris_simply(path), "simple RIS parser"
+
+
+def row_from_record(key: str, record: Record) -> dict[str, str]:
+    """A Record as a bib-dedupe row (BibTeX field names)."""
+    return {
+        "ID": key,
+        "ENTRYTYPE": "article",
+        "title": record.title or "",
+        "author": " and ".join(record.authors),
+        "year": str(record.year or ""),
+        "journal": record.journal or "",
+        "volume": record.volume or "",
+        "number": record.issue or "",
+        "pages": record.pages or "",
+        "abstract": record.abstract or "",
+    }
+
+
+def doi_silver_set(folder: Path) -> LabelledSet | None:
+    """The multi-database exports as a labelled set: the records that have a DOI, with the DOI
+    hidden from both tools and used as the truth (records sharing a DOI are duplicates). A silver
+    standard: a work given two DOIs, or one DOI given to two works, counts wrongly."""
+    files = sorted(p for p in folder.glob("*.ris") if not p.name.startswith(("screened", "final")))
+    if not files:
+        return None
+    records: list[Record] = []
+    for path in files:
+        records.extend(r for r in read_ris(path)[0] if normalise_doi(r.doi) and r.title)
+    keys = [str(number) for number in range(len(records))]
+    by_doi: dict[str, list[str]] = {}
+    for key, record in zip(keys, records, strict=True):
+        by_doi.setdefault(normalise_doi(record.doi) or "", []).append(key)
+    hidden = [replace(record, doi=None) for record in records]
+    return LabelledSet(
+        name=f"{folder.name[:26]} (DOIs hidden; truth: same DOI)",
+        rows=[row_from_record(key, record) for key, record in zip(keys, hidden, strict=True)],
+        records=hidden,
+        keys=keys,
+        true_pairs={frozenset(p) for group in by_doi.values() for p in itertools.combinations(group, 2)},
+    )
 
 
 def run_multidb(folder: Path, settings: DedupSettings) -> None:
@@ -580,17 +727,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     settings = DedupSettings()
     print(f"Fixtures: {root}")
-    for folder in sorted((root / "dedup").glob("*")):
-        if not (folder / "records_pre_merged.csv").exists():
-            continue
-        data = load_labelled(folder)
+    print(DEFINITIONS, end="")
+    results: list[tuple[str, list[Outcome]]] = []
+    for data in labelled_sets(root):
         ours, result = run_ours(data, settings)
         outcomes = [ours]
         if not args.no_bibdedupe:
             outcomes.append(run_bibdedupe(data))
         print_outcomes(data.name, len(data.records), len(data.true_pairs), outcomes)
+        results.append((data.name, outcomes))
         if args.errors:
             show_errors(data, result, args.errors)
+    print_summary(results)
 
     multidb = root / "pipelines" / "citesource_wildfire_multidb_with_phases"
     if multidb.is_dir():

@@ -210,7 +210,7 @@ def title_variants(pre: str) -> tuple[str, ...]:
 
 
 #: Words that carry no topic: a title made only of them and one or two others is generic.
-_TITLE_STOPWORDS = frozenset(
+TITLE_STOPWORDS = frozenset(
     [
         "a",
         "an",
@@ -254,7 +254,7 @@ _TITLE_STOPWORDS = frozenset(
 
 def content_words(title: str) -> int:
     """How many words of a normalised title are not stop words ('letter to the editor' -> 2)."""
-    return sum(1 for word in title.split() if word not in _TITLE_STOPWORDS)
+    return sum(1 for word in title.split() if word not in TITLE_STOPWORDS)
 
 
 def title_numbers(title: str) -> tuple[int, ...]:
@@ -358,16 +358,44 @@ def notice_kind(title: str, publication_type: str) -> str:
     return ""
 
 
-def form_of(title: str, publication_type: str, journal: str) -> str:
-    """'protocol', 'conference' (abstract or paper) or '' for an ordinary publication.
+#: A thesis by its type: RIS 'THES', BibTeX 'phdthesis', CSL 'thesis', PubMed 'Academic Dissertation'.
+_THESIS_TYPE = re.compile(r"^thes$|thesis|dissertation")
+#: A book chapter by its type: RIS 'CHAP', BibTeX 'inbook' / 'incollection', CSL 'chapter',
+#: EndNote 'Book Section', Scopus 'Book Chapter'. A chapter that reprints an article is another
+#: publication, like a conference abstract against the paper.
+_CHAPTER_TYPE = re.compile(r"^chap$|chapter|^inbook$|^incollection$|book section")
+#: A degree where a volume would be: EndNote exports a thesis's degree in that field ('Ph.D.').
+_DEGREES = frozenset(
+    {"phd", "dphil", "psyd", "edd", "drph", "dsc", "md", "ma", "ms", "msc", "mphil", "med", "mas", "masters"}
+    | {"master", "doctoral", "doctorate", "thesis", "dissertation"}
+)
+
+
+def form_of(title: str, publication_type: str, journal: str, volume: str = "") -> str:
+    """'protocol', 'thesis' (a thesis, or its entry in Dissertation Abstracts International),
+    'chapter' (a book chapter), 'conference' (abstract or paper) or '' for an ordinary
+    publication. `volume` is the folded volume field, where EndNote puts a thesis's degree.
+
+    A Dissertation Abstracts entry is a thesis, not a conference abstract: it is the same work as
+    the thesis record, whose 'pages' count the pages rather than place it.
 
     >>> form_of("x", "conference abstract", "blood")
     'conference'
     >>> form_of("x", "", "proceedings of the national academy of sciences")
     ''
+    >>> form_of("x", "", "dissertation abstracts international: section b"), form_of("x", "", "", "ph.d.")
+    ('thesis', 'thesis')
     """
     if "protocol" in publication_type or ("protocol" in title and _PROTOCOL.search(title)):
         return "protocol"
+    if (
+        (publication_type and _THESIS_TYPE.search(publication_type))
+        or "dissertation" in journal
+        or (volume and _NON_WORD.sub("", volume) in _DEGREES)
+    ):
+        return "thesis"
+    if publication_type and _CHAPTER_TYPE.search(publication_type):
+        return "chapter"
     if (publication_type and _CONFERENCE_TYPE.search(publication_type)) or (
         any(word in journal for word in _CONFERENCE_WORDS) and _CONFERENCE_JOURNAL.search(journal)
     ):
@@ -492,6 +520,11 @@ def normalise_journal(value: str | None) -> tuple[tuple[str, ...], ...]:
 
 _FIRST_NUMBER = re.compile(r"\d+")
 _FIRST_PAGE = re.compile(r"([a-z]*)0*(\d+)")
+#: A page count ('215 p', '62 pp.', '300 pages'), as thesis and book records give it: it says how
+#: long the work is, not where it starts.
+_PAGE_COUNT = re.compile(r"^\s*\d+\s*(?:p|pp|pages?)\s*\.?\s*$")
+#: Volume or issue of a supplement or special issue ('94 Suppl. 2', '16, Sp. Iss. SI').
+_SUPPLEMENT = re.compile(r"\bsuppl|\bsupplement|\bsp(?:ec)?\W*iss|\bspecial issue|\babstracts?\b")
 
 
 def normalise_number(value: str | None) -> str:
@@ -505,12 +538,15 @@ def normalise_number(value: str | None) -> str:
 def first_page(value: str | None) -> str:
     """The first page with its letter prefix ('e1234', 's12', '23'), '' when none.
 
-    >>> first_page("1325-9"), first_page("E8-e9"), first_page("S012")
-    ('1325', 'e8', 's12')
+    >>> first_page("1325-9"), first_page("E8-e9"), first_page("S012"), first_page("215 p")
+    ('1325', 'e8', 's12', '')
     """
     if not value:
         return ""
-    match = _FIRST_PAGE.search(fold(value))
+    folded = fold(value)
+    if _PAGE_COUNT.match(folded):
+        return ""
+    match = _FIRST_PAGE.search(folded)
     return (match.group(1)[-2:] + match.group(2)) if match else ""
 
 
@@ -520,6 +556,19 @@ def normalise_pmid(value: str | None) -> str:
         return ""
     match = _FIRST_NUMBER.search(value)
     return str(int(match.group(0)[:12])) if match else ""
+
+
+def is_supplement(volume: str | None, issue: str | None, page: str) -> bool:
+    """True for a record printed in a supplement or special issue, or on a page numbered 'S12' or
+    'e12': where meeting abstracts are printed, and where one abstract is often printed twice.
+
+    >>> is_supplement("94", "Suppl. 2", "239"), is_supplement("37", "3", "s42"), is_supplement("12", "3", "45")
+    (True, True, False)
+    """
+    if page[:1] in ("s", "e") and page[1:2].isdigit():
+        return True
+    numbering = f"{volume or ''} {issue or ''}"
+    return numbering != " " and bool(_SUPPLEMENT.search(fold(numbering)))
 
 
 _ISSN = re.compile(r"\b(\d{4})-?(\d{3}[\dxX])\b")
@@ -548,6 +597,8 @@ class NormRecord:
     """A Record in comparable form. `index` is its position in the input, `id` its database id.
 
     Empty strings (never None) stand for missing values so that comparisons stay simple.
+    `form` is the kind of report (`form_of`); `supplement` says it is printed as an abstract
+    (`is_supplement`, or a conference source).
     """
 
     index: int
@@ -558,6 +609,7 @@ class NormRecord:
     title_numbers: tuple[int, ...]
     notice: str
     form: str
+    supplement: bool
     authors: tuple[str, ...]
     authors_key: str
     year: int | None
@@ -585,6 +637,8 @@ def normalise_record(record: Record, index: int = 0, id: int = 0) -> NormRecord:
     if len(abstract) < MIN_ABSTRACT_CHARS:
         abstract = ""
     title = titles[0] if titles else ""
+    form = form_of(pre, publication_type, journal_text, fold(record.volume or ""))
+    page = first_page(record.pages)
     return NormRecord(
         index=index,
         id=id,
@@ -593,14 +647,15 @@ def normalise_record(record: Record, index: int = 0, id: int = 0) -> NormRecord:
         title_words=content_words(title),
         title_numbers=title_numbers(title),
         notice=notice_kind(pre, publication_type),
-        form=form_of(pre, publication_type, journal_text),
+        form=form,
+        supplement=form == "conference" or is_supplement(record.volume, record.issue, page),
         authors=authors,
         authors_key=" ".join(authors),
         year=parse_year(record.year),
         journal=normalise_journal(record.journal),
         volume=normalise_number(record.volume),
         issue=normalise_number(record.issue),
-        page=first_page(record.pages),
+        page=page,
         doi=normalise_doi(record.doi) or "",
         pmid=normalise_pmid(record.pmid),
         issn=normalise_issn(record.issn),

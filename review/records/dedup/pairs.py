@@ -13,17 +13,22 @@ The rule, in words (thresholds from `DedupSettings`):
   contradiction, and the same first page or identifier; a missing title needs a shared
   identifier. A title alone never merges: the support is counted without it.
 * **Blockers** send an otherwise automatic pair to review: different DOIs or PMIDs, a year gap
-  over `max_year_gap`, an erratum / retraction / reply / comment on either side, a protocol or a
-  conference abstract against another kind of report (unless both have the same volume and first
-  page: the same abstract, flagged by one database only), different numbers in the titles
-  (Part 1 / Part 2, I / II), different volume, issue or first page (unless the DOI or PMID is
-  shared: then these are numbering differences), or the same identifier on different titles.
+  over `max_year_gap`, an erratum / retraction / reply / comment on either side, a protocol, thesis, book chapter or conference abstract against another kind of report (unless
+  both have the same volume and first page: the same item, flagged by one database only),
+  different numbers in the titles (Part 1 / Part 2, I / II), different volume, issue or first page
+  (unless the DOI or PMID is shared: then these are numbering differences), a title that swaps a
+  word for another when no identifier or volume and page pin the pair ('… invasives topic' /
+  '… fire topic': reports of one series), or the same identifier on different titles.
 * A shared DOI is strong but not blind evidence: it counts as one agreeing field and lets a title
   that is only similar merge, but a shared DOI on different titles goes to review, never merged.
 * **Review** when the titles are similar and `support` reaches `review_min_support` (one more for
   a generic title), or when an identifier is shared, or when the title differs but authors,
   journal, volume and first page all agree, or when the title is related (`title_related`) and
-  the authors (two or more), year and journal agree with nothing contradicting.
+  the authors (two or more), year and journal agree with nothing contradicting, or when one
+  meeting abstract is printed in two journals' supplements (the same specific title word for
+  word, the same authors, within a year: `printed_twice`). A thesis and its Dissertation
+  Abstracts entry compare well once the thesis's page count and degree are not read as a page
+  and a volume (see `normalise`); they are reviewed, never merged, as only the author agrees.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from review.records.dedup.similarity import (
     journal_similarity,
     title_contained,
     title_similarity,
+    titles_swap_a_word,
 )
 
 Decision = Literal["auto", "review", "distinct"]
@@ -52,13 +58,18 @@ REASONS: dict[str, str] = {
     "retraction": "one record is a retraction, withdrawal or expression of concern",
     "reply": "one record is a reply, response, comment or letter in reply",
     "protocol": "a protocol against another kind of report",
+    "thesis": "a thesis (or its Dissertation Abstracts entry) against another kind of publication",
+    "chapter": "a book chapter against another kind of publication (a reprint?)",
     "conference": "a conference abstract or paper against a full publication",
+    "printed_twice": "the same title and authors printed in two supplements or abstract books "
+    "(one meeting abstract in two journals?), but the journal, volume or pages differ",
     "series_part": "the numbers in the titles differ (another part of a series?)",
     "volume_conflict": "the volumes differ",
     "issue_conflict": "the issues differ",
     "pages_conflict": "the first pages differ",
     "identifier_title_mismatch": "same DOI or PMID but different titles (a wrong identifier?)",
     "title_differs": "the titles differ although the other details agree",
+    "title_word_swapped": "each title has a word the other lacks (another report in a series?)",
     "title_missing": "a title is missing",
     "weak_support": "too few other fields agree for an automatic merge",
     "not_duplicates": "merging would join records a person marked as not duplicates",
@@ -79,6 +90,10 @@ SCORED_FIELDS: tuple[str, ...] = (
     "abstract",
 )
 
+
+#: The kinds of report (`NormRecord.form`) that never merge automatically with another kind, in
+#: the order their reason is given.
+_FORMS = ("protocol", "thesis", "chapter", "conference")
 
 #: Fields that place a record (venue, identifier, content); one must agree for an automatic merge.
 _PLACING_FIELDS = frozenset({"journal", "volume", "issue", "pages", "doi", "pmid", "abstract"})
@@ -235,12 +250,17 @@ def compare(a: NormRecord, b: NormRecord, settings: DedupSettings) -> PairScore 
     else:
         auto = False
 
+    if auto and not same_id and not locator and titles_swap_a_word(a, b):
+        blockers.append("title_word_swapped")
     decision: Decision
     if auto and not blockers:
         decision = "auto"
     else:
         if title_status in ("agree", "partial"):
             plausible = support - (1 if short else 0) >= settings.review_min_support
+            if not plausible and _printed_twice(a, b, agreeing, year_gap, settings):
+                plausible = True
+                blockers.append("printed_twice")
         elif title_status == "missing":
             plausible = same_id or support >= required
         else:
@@ -278,6 +298,24 @@ def compare(a: NormRecord, b: NormRecord, settings: DedupSettings) -> PairScore 
         conflicting=tuple(conflicting),
         blockers=tuple(blockers),
         **scores,
+    )
+
+
+def _printed_twice(
+    a: NormRecord, b: NormRecord, agreeing: list[str], year_gap: int | None, settings: DedupSettings
+) -> bool:
+    """One meeting abstract printed in two journals' supplements (a joint congress): the same
+    specific title word for word and the same authors, within a year, both printed as abstracts
+    (a supplement, an 'S' or 'e' page, or a conference source). Journal, volume and pages then
+    all differ, which leaves too little support to show the pair, but a person should see it."""
+    return (
+        a.supplement
+        and b.supplement
+        and a.title == b.title
+        and min(a.title_words, b.title_words) >= settings.specific_title_words
+        and "authors" in agreeing
+        and year_gap is not None
+        and year_gap <= settings.max_year_gap
     )
 
 
@@ -329,12 +367,15 @@ def _evidence(
                 blockers.append(blocker)
     if abstract is not None and abstract >= settings.abstract_agree:
         agreeing.append("abstract")
-    for notice in sorted({a.notice, b.notice} - {""}):
-        blockers.append(notice)
-    # A conference abstract or protocol against a full report, unless both sit at the same place
-    # (volume and first page): then one database flagged it and the other did not.
-    if a.form != b.form and not (scores["volume"] == 1.0 and scores["pages"] == 1.0):
-        blockers.append("protocol" if "protocol" in (a.form, b.form) else "conference")
+    # An erratum, reply or comment on either side: even two exports of one notice wait for a
+    # person, as a notice that names its article is easily taken for it.
+    blockers.extend(sorted({a.notice, b.notice} - {""}))
+    # A protocol, thesis, book chapter or conference abstract against another kind of report,
+    # unless both sit at the same place (volume and first page): then one database flagged it
+    # and the other did not.
+    same_place = scores["volume"] == 1.0 and scores["pages"] == 1.0
+    if a.form != b.form and not same_place:
+        blockers.append(next(form for form in _FORMS if form in (a.form, b.form)))
     if a.title_numbers and b.title_numbers and a.title_numbers != b.title_numbers:
         blockers.append("series_part")
     return agreeing, conflicting, blockers

@@ -48,6 +48,13 @@ class DedupSettings:
         "('Editorial', 'Letter to the editor', 'Reply to the authors'), says little: such pairs "
         "need one more agreeing field, both to merge and to be shown.",
     )
+    specific_title_words: int = _setting(
+        5,
+        "A title with at least this many words besides 'the', 'of', 'to'… is specific: when two "
+        "meeting abstracts share it word for word, with the same authors and year, they are shown "
+        "to a person even though journal, volume and pages differ (one abstract printed in two "
+        "journals' supplements).",
+    )
     # -- other fields -------------------------------------------------------------------------
     author_agree: float = _setting(
         0.80,
@@ -131,7 +138,14 @@ class DedupSettings:
             raise ValueError("author_conflict must not be above author_agree")
         if self.journal_conflict > self.journal_agree:
             raise ValueError("journal_conflict must not be above journal_agree")
-        for name in ("generic_title_words", "max_year_gap", "auto_min_support", "window", "max_block"):
+        for name in (
+            "generic_title_words",
+            "specific_title_words",
+            "max_year_gap",
+            "auto_min_support",
+            "window",
+            "max_block",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.auto_min_support < 1:

@@ -9,12 +9,13 @@ share of words on both sides covered by the best in-order alignment. No lookup t
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from review.records.dedup.normalise import NormRecord
+from review.records.dedup.normalise import TITLE_STOPWORDS, NormRecord
 
 
 def title_similarity(a: NormRecord, b: NormRecord, cutoff: float = 0.0) -> float | None:
@@ -46,6 +47,43 @@ def title_contained(a: NormRecord, b: NormRecord, min_words: int = 4) -> bool:
     if short.count(" ") + 1 < min_words:
         return False
     return long.startswith(short) or f" {short} " in f" {long} "
+
+
+#: Two title words this similar are one word spelled two ways ('haemolytic' / 'hemolytic').
+WORD_VARIANT_MIN = 0.75
+
+
+def titles_swap_a_word(a: NormRecord, b: NormRecord) -> bool:
+    """True when each title has a word that resembles no word of the other: a word replaced, not
+    a typo, a spelling or a subtitle dropped ('… assessment: invasives topic' / '… assessment:
+    fire topic', 'in adult patients' / 'in adolescent patients'). Stop words, numbers (compared
+    elsewhere) and words of one or two letters are not counted.
+
+    >>> from review.records.model import Record
+    >>> from review.records.dedup.normalise import normalise_record
+    >>> one = normalise_record(Record(title="Science plan assessment: invasives topic"))
+    >>> titles_swap_a_word(one, normalise_record(Record(title="Science plan assessment: fire topic")))
+    True
+    >>> titles_swap_a_word(one, normalise_record(Record(title="Science plan assessment - invasive topic")))
+    False
+    """
+    if not a.title or not b.title or a.title == b.title:
+        return False
+    words_a, words_b = Counter(a.title.split()), Counter(b.title.split())
+    # Counted, not as sets: 'fire management … fire topic' has one 'fire' more than '… invasives topic'.
+    only_a, only_b = words_a - words_b, words_b - words_a
+    return _unmatched_word(only_a, only_b) and _unmatched_word(only_b, only_a)
+
+
+def _unmatched_word(words: Counter[str], others: Counter[str]) -> bool:
+    """True when one of `words` that carries meaning is like none of `others` (a typo or a
+    spelling variant would be like one of them)."""
+    for word in words:
+        if len(word) <= 2 or word in TITLE_STOPWORDS or word.isdigit():
+            continue
+        if all(Indel.normalized_similarity(word, other) < WORD_VARIANT_MIN for other in others):
+            return True
+    return False
 
 
 def author_similarity(a: NormRecord, b: NormRecord) -> float | None:

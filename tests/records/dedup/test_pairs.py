@@ -38,12 +38,14 @@ records = st.builds(
     authors=st.one_of(st.just([]), st.sampled_from(AUTHORS)),
     year=st.one_of(st.none(), st.integers(2015, 2019)),
     journal=st.one_of(st.none(), st.sampled_from(JOURNALS)),
-    volume=st.one_of(st.none(), st.sampled_from(["74", "75", "74 Suppl 1"])),
+    volume=st.one_of(st.none(), st.sampled_from(["74", "75", "74 Suppl 1", "Ph.D."])),
     issue=st.one_of(st.none(), st.sampled_from(["3", "4"])),
-    pages=st.one_of(st.none(), st.sampled_from(["347-360", "347-60", "e12", "12"])),
+    pages=st.one_of(st.none(), st.sampled_from(["347-360", "347-60", "e12", "12", "S12", "215 p"])),
     doi=st.one_of(st.none(), st.sampled_from(["10.1002/jclp.1", "10.1002/jclp.2"])),
     pmid=st.one_of(st.none(), st.sampled_from(["123", "456"])),
-    publication_type=st.one_of(st.none(), st.sampled_from(["Journal Article", "Conference Abstract"])),
+    publication_type=st.one_of(
+        st.none(), st.sampled_from(["Journal Article", "Conference Abstract", "Thesis", "Book Chapter"])
+    ),
 )
 
 
