@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app_pages.common import current_project, current_user, engine, md_escape, plural
+from review.records import importing
 from review.records.importing import (
     FileImport,
     ImportSummary,
@@ -14,6 +15,7 @@ from review.records.importing import (
     commit_imports,
     mark_already_imported,
     read_file,
+    too_large,
 )
 from review.records.readers import FORMATS, BadInput, ReadResult, SourceFile
 from review.records.readers.table import MAPPABLE_FIELDS, guess_columns, table_headers
@@ -127,6 +129,10 @@ def file_panel(upload: UploadedFile) -> tuple[FileImport | None, bool]:
     if this project has it already.
     """
     st.subheader(md_escape(upload.name), divider="gray")
+    refusal = too_large(upload.name, upload.size)
+    if refusal is not None:  # refused before its bytes are read, hashed or cached
+        st.error(md_escape(str(refusal)))
+        return None, False
     left, right = st.columns(2)
     format = left.selectbox(
         "Format",
@@ -278,6 +284,8 @@ show_outcome(st.session_state.pop("import_outcome", []))
 uploads = st.file_uploader(
     "Search exports",
     accept_multiple_files=True,
+    # The browser refuses larger files itself; `file_panel` refuses them too, naming each one.
+    max_upload_size=max(1, round(importing.MAX_FILE_BYTES / 1024 / 1024)),
     key=f"uploads_{st.session_state.setdefault('uploader_round', 0)}",
 )
 # Forget the hashes of files no longer in the uploader.

@@ -74,10 +74,11 @@ def installation_tables() -> list[Table]:
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        # SQLite hands back the UTC times it stores without their zone: the same instant as
-        # PostgreSQL's, so write it the same way.
-        return value.replace(tzinfo=UTC).isoformat()
+    if isinstance(value, datetime):
+        # SQLite hands back the UTC times it stores without their zone, PostgreSQL hands them back
+        # in the session's zone: write every instant in UTC, so a backup reads the same from both.
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return aware.isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bytes | memoryview):
@@ -89,7 +90,10 @@ def _decode(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
     if isinstance(column.type, SADateTime):
-        return datetime.fromisoformat(value)
+        # In UTC: SQLite stores the wall time it is given and drops the zone, so a time written
+        # with another offset (a backup made before times were written in UTC) would move.
+        moment = datetime.fromisoformat(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if isinstance(column.type, SADate):
         return date.fromisoformat(value)
     if isinstance(column.type, LargeBinary) and isinstance(value, dict):

@@ -169,7 +169,8 @@ def _text(value: Any) -> str | None:
         value = next((v for v in value if v not in (None, "")), None)
     if value is None or isinstance(value, (dict, list)):
         return None
-    return str(value)
+    # A JSON string may spell NUL (\u0000); PostgreSQL cannot store it, and no field means it.
+    return str(value).replace("\x00", "")
 
 
 def _all_text(value: Any) -> str | None:
