@@ -117,6 +117,6 @@ else:
         except PermissionDenied:  # a membership ended a moment ago: the picker drops it next run
             can_resolve = False
         st.sidebar.caption(f"Your role here: {project.role}")
-        navigation = st.navigation(visible(project.role, can_resolve))
+        navigation = st.navigation(visible(project.role, can_resolve), expanded=True)  # every step in view
         show_denied()
         navigation.run()

@@ -1,7 +1,9 @@
 """Extract: chart the included studies. One study at a time: its characteristics and its findings
 (type, levels, themes, description, verbatim quote, page; a mechanism linked to what it explains),
 with the study's abstract and full text beside the forms. The codebook grows while coding; dual
-extraction is reconciled here by the owner; findings go in and out in bulk as CSV/XLSX.
+extraction is reconciled here by the owner (agreement on findings and on characteristics beside
+it); the owner edits the characteristics form; findings and characteristics go in and out in bulk
+as CSV/XLSX, long and wide (`app_pages.extraction_tables`).
 
 Every rule (who may do what, validation, blinding) lives in `review.extraction`; this page only
 collects input and shows what those functions say. Text from records and coders is shown escaped.
@@ -24,6 +26,7 @@ from app_pages.common import (
     plural,
     show_flash,
 )
+from app_pages.extraction_tables import bulk_section, characteristics_agreement_table, form_editor_section
 from review.extraction.codebook import (
     add_code,
     codebook_csv,
@@ -40,19 +43,14 @@ from review.extraction.findings import (
     FindingView,
     add_finding,
     chartable_records,
-    consensus_findings,
     dual_extraction,
     findings_visible_to,
     retract_finding,
 )
 from review.extraction.forms import FieldSpec, characteristics_of, form_fields, set_characteristic
-from review.extraction.long_table import FINDING_COLUMNS, finding_rows, import_findings
 from review.extraction.model import CodebookError, FindingSpec, split_cell
 from review.extraction.reconciliation import compare_coding, project_agreement, reconcile
-from review.extraction.wide_table import export_coding_table, import_coding_table
 from review.people import Actor, PermissionDenied
-from review.records.readers.base import BadInput, SourceFile
-from review.records.writers import write_table
 from review.screening.fulltext import full_text_of
 from review.store.engine import session_scope
 from review.store.schema import RecordRow
@@ -416,6 +414,7 @@ def reconcile_section(actor: Actor, project_id: int, studies: dict[int, str]) ->
         )
     except (PermissionDenied, ValueError, FindingError):
         pass
+    characteristics_agreement_table(actor, project_id)
     record_id = st.selectbox("Study to reconcile", list(studies), format_func=studies.__getitem__,
                              key=f"{KEY}_reconcile_study")  # fmt: skip
     if record_id is None:
@@ -449,57 +448,6 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-# -- bulk -----------------------------------------------------------------------------------------
-
-
-def bulk_section(actor: Actor, project_id: int) -> None:
-    with st.expander("Bulk import and export", icon=":material/table:"):
-        show_flash(f"{KEY}_bulk")
-        if actor.is_owner:
-            st.markdown("**Import findings** (long table: source_key, type, level, theme[, finding, quote, page])")
-            upload = st.file_uploader("Findings CSV/XLSX", type=["csv", "tsv", "xlsx"], key=f"{KEY}_bulk_file")
-            cols = st.columns(2)
-            unscreened = cols[0].checkbox("Chart studies not included by screening (as imported coding)",
-                                          key=f"{KEY}_bulk_unscreened")  # fmt: skip
-            new_themes = cols[1].checkbox("Add themes the codebook lacks", value=True, key=f"{KEY}_bulk_themes")
-            if st.button("Import findings", key=f"{KEY}_bulk_import", disabled=upload is None):
-                assert upload is not None
-                try:
-                    summary = import_findings(engine(), project_id, SourceFile(upload.name, upload.getvalue()),
-                                              imported_by=actor.username, include_unscreened=unscreened,
-                                              add_themes=new_themes)  # fmt: skip
-                    st.success(md_escape(summary.message()))
-                except BadInput as error:
-                    st.error(f"Nothing imported: {md_escape(str(error))}")
-            st.markdown("**Import a coding table** (wide: one row per study, a column per code)")
-            wide = st.file_uploader("Coding table CSV/XLSX", type=["csv", "tsv", "xlsx"], key=f"{KEY}_wide_file")
-            if st.button("Import coding table", key=f"{KEY}_wide_import", disabled=wide is None):
-                assert wide is not None
-                try:
-                    result = import_coding_table(engine(), project_id, SourceFile(wide.name, wide.getvalue()),
-                                                 imported_by=actor.username)  # fmt: skip
-                    st.success(md_escape(result.message()))
-                except BadInput as error:
-                    st.error(f"Nothing imported: {md_escape(str(error))}")
-        rows = finding_rows(consensus_findings(engine(), project_id))
-        st.markdown(f"**Export** ({len(rows)} consensus {plural(len(rows), 'finding', 'findings')})")
-        database = engine()
-        exports = st.columns(4)
-        # The files are made when clicked (callables): an XLSX costs time on every rerun otherwise.
-        exports[0].download_button("Findings CSV (long)", lambda: write_table(rows, FINDING_COLUMNS, "csv"),
-                                   "findings.csv", "text/csv", key=f"{KEY}_long_csv", icon=":material/download:",
-                                   on_click="ignore")  # fmt: skip
-        exports[1].download_button("Findings XLSX (long)", lambda: write_table(rows, FINDING_COLUMNS, "xlsx"),
-                                   "findings.xlsx", key=f"{KEY}_long_xlsx", icon=":material/download:",
-                                   on_click="ignore")  # fmt: skip
-        exports[2].download_button("Coding table CSV (wide)", lambda: export_coding_table(database, project_id, "csv"),
-                                   "coding_table.csv", "text/csv", key=f"{KEY}_wide_csv",
-                                   icon=":material/download:", on_click="ignore")  # fmt: skip
-        exports[3].download_button("Coding table XLSX (wide)",
-                                   lambda: export_coding_table(database, project_id, "xlsx"), "coding_table.xlsx",
-                                   key=f"{KEY}_wide_xlsx", icon=":material/download:", on_click="ignore")  # fmt: skip
-
-
 # -- the page -------------------------------------------------------------------------------------
 
 
@@ -531,6 +479,7 @@ def main() -> None:
     else:
         st.info("Charting is for the project's reviewers and owners; the map shows what they charted.")
     codebook_section(actor, project_id)
+    form_editor_section(actor, project_id)
     if dual and actor.may_resolve and studies:
         reconcile_section(actor, project_id, studies)
     bulk_section(actor, project_id)

@@ -28,8 +28,10 @@ NOT_YET: dict[str, str] = {}
 TABLE_FORMATS = ("csv", "xlsx")
 
 
-def export_project(engine: Engine, project: str, what: str, fmt: str, out: str | Path) -> int:
-    """Write `what` of the project to `out` in `fmt`; returns the number of rows written."""
+def export_project(engine: Engine, project: str, what: str, fmt: str, out: str | Path, *, wide: bool = False) -> int:
+    """Write `what` of the project to `out` in `fmt`; returns the number of rows written.
+
+    `wide` (findings only): one row per study, a column per code (`review.extraction.wide_findings`)."""
     if what in NOT_YET:
         raise ExportError(f"--what {what} is not available yet (it comes with {NOT_YET[what]})", True)
     with session_scope(engine) as session:
@@ -44,6 +46,12 @@ def export_project(engine: Engine, project: str, what: str, fmt: str, out: str |
         from review.extraction.findings import consensus_findings
         from review.extraction.long_table import FINDING_COLUMNS, finding_rows
 
+        if wide:
+            from review.extraction.wide_findings import export_wide_findings
+
+            data, studies = export_wide_findings(engine, project_id, fmt)
+            _write(out, data)
+            return studies
         finding_table = finding_rows(consensus_findings(engine, project_id))
         _write(out, write_table(finding_table, FINDING_COLUMNS, fmt))
         return len(finding_table)

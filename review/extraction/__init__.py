@@ -2,5 +2,7 @@
 
 Pure rules live in `model` (codebook lookups, validation) and `agreement` (matching two coders'
 findings, proportion agreement, kappa); the database edges are `codebook`, `forms`, `findings`,
-`reconciliation`, and the table in/out `long_table` and `wide_table`.
+`reconciliation`, and the tables in and out: findings `long_table` (one row per finding) and
+`wide_findings` (one row per study, a column per code), characteristics `characteristics_table`
+(one row per study and field) and `wide_table` (a coding table, a column per field).
 """

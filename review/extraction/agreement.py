@@ -9,6 +9,11 @@ Over the matched pairs: proportion agreement on type (same type), level (same se
 theme (same set of themes), and Cohen's kappa on type (categories: the types) and on each
 level/theme treated as present/absent per pair (pooled 2×2).
 
+Characteristics (`field_agreement`): per field of the form, over the studies both coders charted
+(each gave at least one characteristic) where at least one of them filled the field, the share
+where the two values are the same (case and blanks aside; a multiple choice as a set; a number as
+a number), and Cohen's kappa for single-choice fields, a blank counting as a category of its own.
+
 >>> a = [Coded(1, "barrier", frozenset({"client"}), frozenset({"time"}))]
 >>> b = [Coded(7, "barrier", frozenset({"client"}), frozenset({"time"}))]
 >>> match_findings(a, b).pairs
@@ -125,3 +130,45 @@ def pair_agreement(pairs: Sequence[tuple[Coded, Coded]], only_a: int = 0, only_b
         level_kappa=cohen_kappa(presence("levels")),
         theme_kappa=cohen_kappa(presence("themes")),
     )
+
+
+# -- study characteristics ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldAgreement:
+    key: str
+    label: str
+    field_type: str
+    #: Studies both coders charted where at least one of them filled the field.
+    n: int
+    agreed: int
+    agreement: float | None
+    #: Cohen's kappa: single-choice fields only, None where undefined.
+    kappa: float | None
+
+
+def _normal(field_type: str, text: str) -> object:
+    words = " ".join(text.split()).casefold()
+    if field_type == "multiple":
+        return frozenset(part.strip() for part in words.split(";") if part.strip())
+    if field_type == "number":
+        try:
+            return float(words.replace(",", "."))
+        except ValueError:
+            return words
+    return words
+
+
+def field_agreement(key: str, label: str, field_type: str, values: Sequence[tuple[str, str]]) -> FieldAgreement:
+    """Agreement on one field over (coder A's value, coder B's value) per study ("" = not filled).
+
+    >>> field_agreement("design", "Design", "single", [("RCT", "rct"), ("RCT", "cohort"), ("", "")]).agreement
+    0.5
+    """
+    filled = [(a, b) for a, b in values if a.strip() or b.strip()]
+    same = [_normal(field_type, a) == _normal(field_type, b) for a, b in filled]
+    kappa = (cohen_kappa([(str(_normal(field_type, a)), str(_normal(field_type, b))) for a, b in filled])
+             if field_type == "single" else None)
+    return FieldAgreement(key, label, field_type, len(filled), sum(same),
+                          sum(same) / len(same) if same else None, kappa)

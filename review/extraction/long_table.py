@@ -2,8 +2,8 @@
 
 Import columns: source_key, type, level, theme [, finding, quote, page, coded_by, illustrative];
 several levels or themes in one cell are separated by ";". A study is found by its record's
-source key (a DOI or a record id `#12` also work). Every row is checked first; any bad row
-means nothing is written and BadInput names the file, the line and the reason.
+source key (a DOI or a record id `#12` also work). Every row is checked; any bad row means
+nothing is written, and `tables.BadRows` (a BadInput) lists each bad row with its line and reason.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from review.extraction.findings import (
     write_finding,
 )
 from review.extraction.model import CodebookError, FindingSpec, split_cell
-from review.extraction.tables import read_coding_table
-from review.records.readers.base import BadInput, SourceFile
+from review.extraction.tables import BadRows, read_coding_table
+from review.records.readers.base import BadInput, Problem, SourceFile
 from review.store.schema import RecordRow
 from review.store.transactions import lock_project, write_session
 
@@ -102,43 +102,49 @@ def import_findings(engine: Engine, project_id: int, source: SourceFile, *, impo
         studies: set[int] = set()
         newly: set[int] = set()
         count = 0
+        book = codebook_in(session, project_id)
+        problems: list[Problem] = []
         for line, cells in table.rows:
-            row = {h: cells[i].strip() if i < len(cells) else "" for i, h in enumerate(headers)}
-            key = row["source_key"]
-            found = keys.get(key.casefold(), [])
-            if not found:
-                raise BadInput(source.name, line, f"no record with source_key {key!r} in this project")
-            if len(found) > 1:
-                raise BadInput(source.name, line, f"source_key {key!r} names {len(found)} records")
-            record_id = found[0]
-            if record_id not in chartable and record_id not in newly:
-                if not include_unscreened:
-                    raise BadInput(source.name, line, f"{key!r} is not an included study (only included studies are "
-                                   "charted here; leave out --only-included to chart it as imported coding)")
-                newly.add(record_id)
-            book = codebook_in(session, project_id)
-            themes = split_cell(row["theme"])
-            if add_themes:
-                for theme in themes:
-                    if book.find("theme", theme) is None:
-                        try:
-                            _insert_code(session, project_id, "theme", theme, imported_by or "import",
-                                         f"new theme in {origin}")
-                        except CodebookError as error:
-                            raise BadInput(source.name, line, str(error)) from error
-                        added.append(theme)
-                        book = codebook_in(session, project_id)
-            spec = FindingSpec(
-                type=row["type"], levels=split_cell(row["level"]), themes=themes,
-                description=row.get("finding", ""), quote=row.get("quote", ""), page=row.get("page", ""),
-                illustrative=row.get("illustrative", "").casefold() in TRUE_WORDS,
-            )
             try:
-                write_finding(session, project_id, book, record_id, spec, version="consensus", coder_id=None,
-                              coded_by=row.get("coded_by", "") or imported_by, origin=origin)
-            except CodebookError as error:
-                raise BadInput(source.name, line, str(error)) from error
-            studies.add(record_id)
-            count += 1
+                row = {h: cells[i].strip() if i < len(cells) else "" for i, h in enumerate(headers)}
+                key = row["source_key"]
+                found = keys.get(key.casefold(), [])
+                if not found:
+                    raise BadInput(source.name, line, f"no record with source_key {key!r} in this project")
+                if len(found) > 1:
+                    raise BadInput(source.name, line, f"source_key {key!r} names {len(found)} records")
+                record_id = found[0]
+                if record_id not in chartable and record_id not in newly:
+                    if not include_unscreened:
+                        raise BadInput(source.name, line, f"{key!r} is not an included study (only included studies are "
+                                       "charted here; leave out --only-included to chart it as imported coding)")
+                    newly.add(record_id)
+                themes = split_cell(row["theme"])
+                if add_themes:
+                    for theme in themes:
+                        if book.find("theme", theme) is None:
+                            try:
+                                _insert_code(session, project_id, "theme", theme, imported_by or "import",
+                                             f"new theme in {origin}")
+                            except CodebookError as error:
+                                raise BadInput(source.name, line, str(error)) from error
+                            added.append(theme)
+                            book = codebook_in(session, project_id)
+                spec = FindingSpec(
+                    type=row["type"], levels=split_cell(row["level"]), themes=themes,
+                    description=row.get("finding", ""), quote=row.get("quote", ""), page=row.get("page", ""),
+                    illustrative=row.get("illustrative", "").casefold() in TRUE_WORDS,
+                )
+                try:
+                    write_finding(session, project_id, book, record_id, spec, version="consensus", coder_id=None,
+                                  coded_by=row.get("coded_by", "") or imported_by, origin=origin)
+                except CodebookError as error:
+                    raise BadInput(source.name, line, str(error)) from error
+                studies.add(record_id)
+                count += 1
+            except BadInput as error:  # every bad row is listed; the transaction is rolled back below
+                problems.append(Problem(line, error.reason))
+        if problems:
+            raise BadRows(source.name, problems)
         include_as_imported_coding(session, project_id, newly, imported_by)
     return FindingsImport(source.name, count, len(studies), added, len(newly))

@@ -15,18 +15,27 @@ from sqlalchemy import Engine, select
 from review.extraction.agreement import (
     Coded,
     CodingAgreement,
+    FieldAgreement,
     Matching,
     coding_agreement,
+    field_agreement,
     match_findings,
     pair_agreement,
 )
 from review.extraction.codebook import codebook_in
 from review.extraction.findings import FindingError, FindingView, _views, write_finding
+from review.extraction.forms import current_values, form_fields
 from review.extraction.model import FindingSpec
 from review.people import Actor
 from review.store.engine import session_scope
-from review.store.extraction_schema import FindingLinkRow, FindingRow, ReconciliationRow
+from review.store.extraction_schema import (
+    CharacteristicFieldRow,
+    FindingLinkRow,
+    FindingRow,
+    ReconciliationRow,
+)
 from review.store.schema import utcnow
+from review.store.screening_schema import User
 from review.store.transactions import write_session
 
 
@@ -91,6 +100,31 @@ def project_agreement(engine: Engine, project_id: int, actor: Actor) -> CodingAg
         only_a += len(matching.only_a)
         only_b += len(matching.only_b)
     return pair_agreement(pairs, only_a, only_b)
+
+
+def characteristics_agreement(engine: Engine, project_id: int, actor: Actor) -> list[FieldAgreement]:
+    """Agreement per field of the form (`agreement.field_agreement`) over every study two coders
+    charted: the first two coders by name, as for findings."""
+    actor.require_resolver()
+    fields = form_fields(engine, project_id)
+    with session_scope(engine) as session:
+        field_keys = dict(session.execute(select(CharacteristicFieldRow.id, CharacteristicFieldRow.key)
+                                          .where(CharacteristicFieldRow.project_id == project_id)).all())
+        by_study: dict[int, dict[int, dict[str, str]]] = {}
+        for value in current_values(session, project_id):
+            if value.version == "coder" and value.coder_id is not None:
+                by_study.setdefault(value.record_id, {}).setdefault(value.coder_id, {})[field_keys[value.field_id]] = \
+                    value.text
+        coder_ids = sorted({coder for coders in by_study.values() for coder in coders})
+        names = dict(session.execute(select(User.id, User.username).where(User.id.in_(coder_ids))).all()) \
+            if coder_ids else {}
+    pairs: list[tuple[dict[str, str], dict[str, str]]] = []
+    for coders in by_study.values():
+        charted = sorted((names.get(coder, ""), values) for coder, values in coders.items() if any(values.values()))
+        if len(charted) >= 2:
+            pairs.append((charted[0][1], charted[1][1]))
+    return [field_agreement(spec.key, spec.label, spec.field_type,
+                            [(a.get(spec.key, ""), b.get(spec.key, "")) for a, b in pairs]) for spec in fields]
 
 
 def reconcile(engine: Engine, project_id: int, actor: Actor, record_id: int, keep: Sequence[int],

@@ -12,8 +12,24 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from review.records.readers.base import BadInput, SourceFile, decode
+from review.records.readers.base import BadInput, Problem, SourceFile, decode
 from review.records.writers.safe_cells import restore
+
+#: How many bad rows a `BadRows` lists before it says "and N more".
+LISTED_PROBLEMS = 50
+
+
+class BadRows(BadInput):
+    """Every bad row of a table, not only the first: `str()` is one `FILE:LINE: reason` per line
+    (the first `LISTED_PROBLEMS`), `problems` all of them. Raised before anything is written."""
+
+    def __init__(self, file_name: str, problems: list[Problem]) -> None:
+        super().__init__(file_name, problems[0].line, problems[0].reason)
+        self.problems = problems
+        lines = [problem.located(file_name) for problem in problems[:LISTED_PROBLEMS]]
+        if len(problems) > LISTED_PROBLEMS:
+            lines.append(f"{file_name}: ... and {len(problems) - LISTED_PROBLEMS} more bad rows")
+        self.args = ("\n".join(lines),)
 
 
 @dataclass(frozen=True)

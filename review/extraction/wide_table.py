@@ -2,8 +2,8 @@
 (EviAtlas pilot databases, for example).
 
 Import: every column becomes a field of the characteristics form (key = the header; type guessed:
-a flag column, whose cells are blank or its own name, is a single choice; Year a year; Country or
-Nation a country; else text), every non-empty cell a consensus value, kept exactly as written.
+a flag column, whose cells are blank or its own name, is a single choice; Year a year and Country
+or Nation a country when every cell fits; else text), every non-empty cell a consensus value, kept exactly as written.
 Studies are matched to the project's records by DOI or title; a study without one becomes a new
 record (source "coding table", its row as the raw entry), and every study of the table is charted
 as "imported coding". All in one transaction.
@@ -17,15 +17,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from review.extraction.findings import chartable_ids, include_as_imported_coding
-from review.extraction.forms import FieldSpec, ensure_form
+from review.extraction.forms import FieldSpec, current_values, ensure_form, fits_field
 from review.extraction.model import fold
-from review.extraction.tables import read_coding_table
+from review.extraction.tables import Table, read_coding_table
 from review.records.readers.base import BadInput, SourceFile
 from review.records.writers import write_table
 from review.store.engine import session_scope
@@ -48,10 +48,13 @@ class WideImport:
     studies: int
     records_created: int
     fields: int
+    #: Columns renamed or left out (`tidy_columns`).
+    column_changes: list[str] = field(default_factory=list)
 
     def message(self) -> str:
-        return (f"imported {self.studies} studies ({self.records_created} new records) with {self.fields} "
+        text = (f"imported {self.studies} studies ({self.records_created} new records) with {self.fields} "
                 f"columns from {self.file_name}")
+        return text + (f" ({'; '.join(self.column_changes)})" if self.column_changes else "")
 
 
 def guess_field(header: str, cells: list[str]) -> FieldSpec:
@@ -60,20 +63,56 @@ def guess_field(header: str, cells: list[str]) -> FieldSpec:
     record_field = RECORD_COLUMNS.get(folded, "")
     if present and present == {header}:
         return FieldSpec(header, header, "single", (header,), record_field)
-    if folded == "year":
-        return FieldSpec(header, header, "year", (), record_field)
-    if folded in COUNTRY_HEADERS:
-        return FieldSpec(header, header, "country", (), record_field)
+    # A year or country column whose cells do not all fit that type is text, so that every value
+    # stored fits its field (the long characteristics table re-checks them on import).
+    for field_type, fits in (("year", folded == "year"), ("country", folded in COUNTRY_HEADERS)):
+        candidate = FieldSpec(header, header, field_type, (), record_field)
+        if fits and all(fits_field(candidate, cell) for cell in present):
+            return candidate
     return FieldSpec(header, header, "text", (), record_field)
 
 
-def import_coding_table(engine: Engine, project_id: int, source: SourceFile, imported_by: str = "") -> WideImport:
-    table = read_coding_table(source)
-    if len(set(table.headers)) != len(table.headers) or any(not h for h in table.headers):
-        raise BadInput(source.name, 1, "every column of a coding table needs its own, non-empty header")
+def tidy_columns(table: Table, file_name: str) -> tuple[Table, list[str]]:
+    """The table with every column named once, and what was changed (real tables have them):
+    a column without a header and without a value is dropped; one without a header but with values
+    is called `column N`; a repeated header gets ` (2)`, ` (3)`. A row with more cells than
+    headers is bad input unless the extra cells are empty (a trailing delimiter)."""
+    width = len(table.headers)
+    rows: list[tuple[int, list[str]]] = []
     for line, cells in table.rows:
-        if len(cells) > len(table.headers):
-            raise BadInput(source.name, line, f"{len(cells)} cells but {len(table.headers)} columns")
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            raise BadInput(file_name, line, f"{len(cells)} cells but {width} columns")
+        rows.append((line, cells[:width] + [""] * (width - len(cells))))
+    keep: list[int] = []
+    headers: list[str] = []
+    changes: list[str] = []
+    seen: set[str] = set()
+    for index, header in enumerate(table.headers):
+        name = " ".join(header.split())
+        if not name:
+            if not any(cells[index].strip() for _, cells in rows):
+                changes.append(f"column {index + 1} (no header, no values) left out")
+                continue
+            name = f"column {index + 1}"
+            changes.append(f"column {index + 1} has no header: called {name!r}")
+        if len(name) > 300:
+            raise BadInput(file_name, 1, f"column {index + 1}: a header has at most 300 characters")
+        if name in seen:
+            number = 2
+            while f"{name} ({number})" in seen:
+                number += 1
+            changes.append(f"{name!r} repeated: column {index + 1} called {name} ({number})")
+            name = f"{name} ({number})"
+        seen.add(name)
+        keep.append(index)
+        headers.append(name)
+    if not keep:
+        raise BadInput(file_name, 1, "the table has no column with a header or a value")
+    return Table(headers, [(line, [cells[i] for i in keep]) for line, cells in rows]), changes
+
+
+def import_coding_table(engine: Engine, project_id: int, source: SourceFile, imported_by: str = "") -> WideImport:
+    table, changes = tidy_columns(read_coding_table(source), source.name)
     specs = [guess_field(h, [cells[i] for _, cells in table.rows]) for i, h in enumerate(table.headers)]
     name = source.name.replace("\\", "/").rsplit("/", 1)[-1]
     with write_session(engine) as session:
@@ -114,7 +153,7 @@ def import_coding_table(engine: Engine, project_id: int, source: SourceFile, imp
         for start in range(0, len(values), 2000):
             session.execute(insert(CharacteristicValueRow), values[start : start + 2000])
         include_as_imported_coding(session, project_id, study_ids, imported_by, f"coding table {name}")
-    return WideImport(source.name, len(study_ids), created, len(specs))
+    return WideImport(source.name, len(study_ids), created, len(specs), changes)
 
 
 def _new_record(session: Session, project_id: int, source_id: int, number: int, line: int,
@@ -143,10 +182,8 @@ def coding_table_rows(engine: Engine, project_id: int) -> tuple[list[str], list[
         keys = {f.id: f.key for f in fields}
         chartable = chartable_ids(session, project_id)
         studies: dict[int, dict[str, object]] = {}
-        for value in session.scalars(select(CharacteristicValueRow).where(
-                CharacteristicValueRow.project_id == project_id, CharacteristicValueRow.version == "consensus")
-                .order_by(CharacteristicValueRow.record_id, CharacteristicValueRow.id)):
-            if value.record_id in chartable and value.field_id in keys:
+        for value in current_values(session, project_id):
+            if value.version == "consensus" and value.record_id in chartable and value.field_id in keys:
                 studies.setdefault(value.record_id, {})[keys[value.field_id]] = value.text
         return [f.key for f in fields], [studies[record_id] for record_id in sorted(studies)]
 

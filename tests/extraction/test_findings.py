@@ -134,3 +134,15 @@ def test_matching_rule_and_kappa() -> None:
     assert matching.pairs == [(2, 9)] and matching.only_a == [1] and matching.only_b == [8]
     assert coding_agreement(a, b).type_kappa is None  # one category only: kappa undefined
     assert cohen_kappa([("x", "x"), ("y", "y"), ("x", "y"), ("y", "y")]) == pytest.approx(0.5)
+
+
+def test_every_bad_row_of_a_long_table_is_listed(sqlite_engine: Engine) -> None:
+    project_id, _ = make_project(sqlite_engine, ["a"])
+    text = "source_key,type,level,theme\na,obstacle,client,Time\na,barrier,client,Time\nzz,barrier,galaxy,T\n"
+    with pytest.raises(BadInput) as raised:
+        import_findings(sqlite_engine, project_id, SourceFile("f.csv", text.encode()), add_themes=True)
+    assert str(raised.value).splitlines() == [
+        "f.csv:2: unknown type 'obstacle' (known: barrier, facilitator, mechanism)",
+        "f.csv:4: no record with source_key 'zz' in this project",
+    ]
+    assert count_findings(sqlite_engine) == 0

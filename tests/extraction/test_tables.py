@@ -13,7 +13,7 @@ from review.extraction.long_table import FINDING_COLUMNS, finding_rows, import_f
 from review.extraction.tables import read_coding_table
 from review.extraction.wide_table import export_coding_table, import_coding_table
 from review.people import Actor
-from review.records.readers.base import SourceFile
+from review.records.readers.base import BadInput, SourceFile
 from review.records.writers import write_table
 from review.store.projects import ensure_project
 from tests.extraction.helpers import make_project
@@ -74,3 +74,19 @@ def test_a_systematic_map_slice_imports_wide_and_comes_out_unchanged(engine: Eng
 @pytest.mark.parametrize("name", NAMES)
 def test_the_full_systematic_maps_round_trip(sqlite_engine: Engine, name: str) -> None:
     round_trip(sqlite_engine, FULL / name, "csv")
+
+
+def test_a_messy_coding_table_imports_with_its_columns_tidied(sqlite_engine: Engine) -> None:
+    """Real spreadsheets: a column without a header (with values, and one empty), a repeated
+    header, a trailing delimiter. The import says what it renamed or left out."""
+    project_id = ensure_project(sqlite_engine, "messy")
+    text = "Title,,Outcome,Outcome,,\nA study,x,fish,birds,,\nAnother,,fish,,,\n"
+    summary = import_coding_table(sqlite_engine, project_id, SourceFile("messy.csv", text.encode()))
+    assert summary.studies == 2 and summary.fields == 4
+    assert "'Outcome' repeated: column 4 called Outcome (2)" in summary.message()
+    assert "column 5 (no header, no values) left out" in summary.message()
+    headers, rows = table_of_bytes(export_coding_table(sqlite_engine, project_id, "csv"), "out.csv")
+    assert headers == ["Title", "column 2", "Outcome", "Outcome (2)"]
+    assert rows == [["A study", "x", "fish", "birds"], ["Another", "", "fish", ""]]
+    with pytest.raises(BadInput, match=r"messy\.csv:2: 5 cells but 2 columns"):
+        import_coding_table(sqlite_engine, project_id, SourceFile("messy.csv", b"Title,Year\nA,2001,,,oops\n"))
