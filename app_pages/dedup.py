@@ -72,7 +72,10 @@ def shown(value: object) -> str:
 
 
 def comparable(value: object) -> str:
-    return " ".join(shown(value).casefold().split())
+    """What two values are compared on: their letters and digits, case-folded. A trailing full
+    stop or "Lambert M.J." against "Lambert, MJ" is how two databases write the same value, not a
+    difference worth the reviewer's eye (the field scores below agree)."""
+    return "".join(character for character in shown(value).casefold() if character.isalnum())
 
 
 def fields_html(records: list[Record], headings: list[str], keys: bool = True) -> str:
@@ -85,7 +88,8 @@ def fields_html(records: list[Record], headings: list[str], keys: bool = True) -
         if not any(shown(value) for value in values):
             continue
         # Provenance always differs between two files: only bibliographic fields are highlighted.
-        differs = name in CANONICAL_FIELDS and len({comparable(value) for value in values}) > 1
+        # A value missing on one side shows as "missing", not as a difference (nor does it score).
+        differs = name in CANONICAL_FIELDS and len({comparable(v) for v in values if shown(v)}) > 1
         cells = []
         for value in values:
             text = html.escape(shown(value))
