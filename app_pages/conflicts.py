@@ -13,12 +13,14 @@ from app_pages.common import (
     flash,
     flash_denied,
     md_escape,
+    plural,
     show_flash,
 )
 from app_pages.screening_ui import STAGE_LABELS
 from review.people import PermissionDenied
 from review.screening.service import (
     ConflictView,
+    DatabaseUnavailable,
     ScreeningError,
     conflicts,
     protocol,
@@ -45,6 +47,9 @@ def resolve(record_id: int, stage: str) -> None:
     except ScreeningError as error:
         flash(KEY, "error", f"Not resolved: {md_escape(str(error))}.")
         return
+    except DatabaseUnavailable as error:
+        flash(KEY, "error", str(error))
+        return
     flash(KEY, "ok", f"Resolved record {record_id}: {final}.")
 
 
@@ -53,6 +58,9 @@ def retract(record_id: int, stage: str) -> None:
         retract_resolution(engine(), current_project().id, current_actor(), record_id, stage)
     except (PermissionDenied, ScreeningError) as error:
         flash(KEY, "error", f"Not taken back: {md_escape(str(error))}.")
+        return
+    except DatabaseUnavailable as error:
+        flash(KEY, "error", str(error))
         return
     flash(KEY, "info", f"Record {record_id} is an open conflict again.")
 
@@ -120,7 +128,7 @@ show_flash(KEY)
 if settings.blinding:
     st.caption("Blinding is on: the reviewers are shown as Reviewer A, B, … in the order they decided.")
 open_views = [view for view in views if not view.resolution]
-st.markdown(f"**{len(open_views):,}** open conflicts at {STAGE_LABELS[stage].lower()}.")
+st.markdown(f"**{len(open_views):,}** open {plural(len(open_views), 'conflict', 'conflicts')} at {STAGE_LABELS[stage].lower()}.")
 if not views:
     st.info("No conflict here.")
 for view in views:

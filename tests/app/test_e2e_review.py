@@ -241,7 +241,7 @@ def screen_queue(page: Any, decisions: dict[str, str], note_on: str = "") -> dic
         start, decision = planned(title, decisions)
         if start == note_on:
             page.get_by_text("Reason and note (optional)", exact=True).click()
-            page.locator("input[aria-label='Note']").fill(A_NOTE)  # the decision's note, not the record's
+            page.locator("input[aria-label='Note on this decision']").fill(A_NOTE)  # the decision's note, not the record's
         records[start] = record
         decide(page, decision, done, SCREENED - done, empty_text="Your queue is empty")
     return records
@@ -427,7 +427,7 @@ def screen_blind(reviewer_b: Any, records: dict[str, int], shots: Shots) -> None
 def resolve_conflict(owner: Any, record_id: int, shots: Shots) -> None:
     """The owner sees the one conflict, blind (Reviewer A, B), and includes the record."""
     open_page(owner, "Conflicts", "Conflicts")
-    expect(owner.get_by_text("1 open conflicts at title/abstract.")).to_be_visible()
+    expect(owner.get_by_text("1 open conflict at title/abstract.")).to_be_visible()
     expect(owner.get_by_text("Blinding is on")).to_be_visible()
     expect(owner.get_by_text(LAMBERT_SHIMOKAWA, exact=True)).to_be_visible()
     caption = re.compile(rf"^record {record_id} · .* · the reviewers disagree$")

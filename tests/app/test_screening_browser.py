@@ -120,7 +120,7 @@ def test_two_blind_reviewers_then_the_owner_resolves_the_conflict(app_url: str) 
             owner.goto(app_url)
             browser_sign_in(owner, "demo-owner", "owner-demo")
             owner.get_by_role("link", name="Conflicts").click()
-            expect(owner.get_by_text("1 open conflicts at title/abstract.")).to_be_visible()
+            expect(owner.get_by_text("1 open conflict at title/abstract.")).to_be_visible()
             expect(owner.get_by_text("Blinding is on")).to_be_visible()
             owner.wait_for_timeout(500)  # let the decisions table draw
             owner.screenshot(path=SCREENSHOTS / "conflicts_owner.png", full_page=True)

@@ -328,7 +328,7 @@ def test_the_owner_sees_the_conflict_blinded_and_resolves_it(engine: Engine, dem
     app = as_user("demo-owner")
     app.switch_page("app_pages/conflicts.py").run()
     assert_fine(app)
-    assert "**1** open conflicts at title/abstract." in texts(app.markdown)
+    assert "**1** open conflict at title/abstract." in texts(app.markdown)
     table = app.dataframe[0].value
     assert list(table["reviewer"]) == ["Reviewer A", "Reviewer B"], "no names while blinding is on"
     assert sorted(table["decision"]) == ["exclude", "include"]
