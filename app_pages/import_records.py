@@ -26,11 +26,12 @@ TABLE_FORMATS = ("csv", "xlsx")
 PREVIEW_ROWS = 5
 UNMAPPED = ""
 PREVIEW_COLUMNS = {
-    "title": st.column_config.TextColumn("Title", width="large"),
-    "authors": st.column_config.TextColumn("Authors", width="medium"),
-    "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
-    "journal": st.column_config.TextColumn("Journal", width="medium"),
-    "doi": st.column_config.TextColumn("DOI", width="medium"),
+    # Widths that fit the page together, so the DOI column is not cut off.
+    "title": st.column_config.TextColumn("Title", width=300),
+    "authors": st.column_config.TextColumn("Authors", width=140),
+    "year": st.column_config.NumberColumn("Year", format="%d", width=60),
+    "journal": st.column_config.TextColumn("Journal", width=140),
+    "doi": st.column_config.TextColumn("DOI", width=190),
 }
 
 
@@ -90,7 +91,7 @@ def preview_table(plan: FileImport) -> pd.DataFrame:
                 "authors": "; ".join(record.authors),
                 "year": record.year,
                 "journal": record.journal,
-                "doi": record.doi,
+                "doi": record.doi or "",
             }
             for record in plan.records[:PREVIEW_ROWS]
         ],
