@@ -20,6 +20,7 @@ from app_pages.screening_ui import idempotency_key, progress_line, show_card, sh
 from review.people import PermissionDenied
 from review.screening.service import (
     MAX_PDF_BYTES,
+    DatabaseUnavailable,
     ScreeningError,
     attach_full_text,
     full_text_of,
@@ -50,6 +51,9 @@ def decide(record_id: int, decision: str) -> None:
         return
     except ScreeningError as error:
         flash(KEY, "error", f"Not saved: {error}.")
+        return
+    except DatabaseUnavailable as error:  # the card keeps its idempotency key: a retry stores it once
+        flash(KEY, "error", str(error))
         return
     st.session_state["full_text_reason"] = None
     st.session_state["full_text_note"] = ""
@@ -96,12 +100,16 @@ try:
     settings = protocol(engine(), project.id)
     card = next_record(engine(), project.id, actor, STAGE)
     current = None if card is None else full_text_of(engine(), project.id, actor, card.record_id)
+    progress = cached_progress(actor, STAGE)
 except PermissionDenied as error:
     denied(error)
     st.stop()
+except DatabaseUnavailable as error:
+    show_flash(KEY)
+    st.error(str(error), icon=":material/cloud_off:")
+    st.stop()
 
 show_flash(KEY)
-progress = cached_progress(actor, STAGE)
 progress_line(progress)
 with st.expander("Progress in detail", expanded=card is None):
     show_progress(progress)

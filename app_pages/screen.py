@@ -16,12 +16,14 @@ from app_pages.common import (
     engine,
     flash,
     flash_denied,
+    md_escape,
     show_flash,
 )
 from app_pages.screening_ui import idempotency_key, progress_line, show_card, show_criteria, show_progress
 from review.people import PermissionDenied
 from review.screening.notes import clean_tags, notes_visible_to, save_note
 from review.screening.service import (
+    DatabaseUnavailable,
     ScreeningError,
     next_record,
     protocol,
@@ -55,6 +57,9 @@ def decide(record_id: int, decision: str) -> None:
     except ScreeningError as error:
         flash(KEY, "error", f"Not saved: {error}.")
         return
+    except DatabaseUnavailable as error:  # the card keeps its idempotency key: a retry stores it once
+        flash(KEY, "error", str(error))
+        return
     st.session_state["screen_reason"] = NO_REASON
     st.session_state["screen_note"] = ""
     st.session_state.pop("screen_card", None)
@@ -67,6 +72,9 @@ def undo() -> None:
         record_id = undo_last_decision(engine(), current_project().id, current_actor(), STAGE)
     except PermissionDenied as error:
         flash_denied(error)
+        return
+    except DatabaseUnavailable as error:
+        flash(KEY, "error", str(error))
         return
     bump_progress()
     if record_id is None:
@@ -83,12 +91,16 @@ try:
         raise PermissionDenied(f"a {actor.role} cannot screen: only reviewers and owners decide")
     settings = protocol(engine(), project.id)
     card = next_record(engine(), project.id, actor, STAGE)
+    progress = cached_progress(actor, STAGE)
 except PermissionDenied as error:
     denied(error)
     st.stop()
+except DatabaseUnavailable as error:
+    show_flash(KEY)
+    st.error(str(error), icon=":material/cloud_off:")
+    st.stop()
 
 show_flash(KEY)
-progress = cached_progress(actor, STAGE)
 progress_line(progress)
 with st.expander("Progress in detail", expanded=card is None):
     show_progress(progress)
@@ -100,9 +112,8 @@ if card is None:
     st.stop()
 
 st.session_state["screen_record"] = card.record_id
-include, exclude, maybe, undo_column, keys_column = st.columns(
-    [1, 1, 1, 1.9, 2.1], vertical_alignment="center"
-)
+# Four columns only, the keys on a line below: the labels must stay whole from 1,000 px wide.
+include, exclude, maybe, undo_column = st.columns([1, 1.15, 1, 1.15], vertical_alignment="center")
 include.button(
     "Include", key="screen_include", type="primary", icon=":material/check:", shortcut="i",
     on_click=decide, args=(card.record_id, "include"), width="stretch",
@@ -116,10 +127,10 @@ maybe.button(
     on_click=decide, args=(card.record_id, "maybe"), width="stretch",
 )  # fmt: skip
 undo_column.button(
-    "Undo my last decision", key="screen_undo", icon=":material/undo:", shortcut="u", on_click=undo, width="stretch",
+    "Undo", key="screen_undo", icon=":material/undo:", shortcut="u", on_click=undo, width="stretch",
     help="Take back your most recent decision at this stage",
 )  # fmt: skip
-keys_column.caption("Keys: I include · E exclude · M maybe · U undo")
+st.caption("Keys: I include · E exclude · M maybe · U undo my last decision")
 
 def show_tags_and_note(record_id: int) -> None:
     """My tags and note on this record (kept with the record, not with a decision); the notes of
@@ -132,7 +143,7 @@ def show_tags_and_note(record_id: int) -> None:
             tags = st.text_input(
                 "Tags (comma-separated)", value=", ".join(mine.tags) if mine else "", key=f"screen_tags_{record_id}"
             )
-            note = st.text_area("Note", value=mine.note if mine else "", key=f"screen_record_note_{record_id}")
+            note = st.text_area("My note on this record", value=mine.note if mine else "", key=f"screen_record_note_{record_id}")
             if st.form_submit_button("Save tags and note", icon=":material/bookmark:"):
                 try:
                     save_note(engine(), current_project().id, actor, record_id, note, clean_tags(tags.split(",")))
@@ -143,7 +154,7 @@ def show_tags_and_note(record_id: int) -> None:
                 st.rerun()
         for other in notes:
             if other.user_id != actor.user_id:
-                st.caption(f"{other.username}: {', '.join(other.tags)}")
+                st.caption(md_escape(f"{other.username}: {', '.join(other.tags)}"))
                 st.text(other.note)
 
 
@@ -164,6 +175,6 @@ with side_column:
             format_func=lambda reason: reason or "—",
             key="screen_reason",
         )
-        st.text_input("Note", key="screen_note", max_chars=2000)
+        st.text_input("Note on this decision", key="screen_note", max_chars=2000)
     show_tags_and_note(card.record_id)
     show_criteria(settings)

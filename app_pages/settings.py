@@ -28,7 +28,7 @@ from review.people import (
 from review.records.readers import BadInput
 from review.screening.csv_import import REQUIRED_COLUMNS, import_decisions
 from review.screening.service import ScreeningError, protocol, update_settings
-from review.screening.settings import SettingInfo, describe_settings
+from review.screening.settings import SCREENING_ORDERS, SettingInfo, describe_settings
 
 KEY = "settings"
 TEXT_AREAS = {"population", "concept", "context"}
@@ -44,7 +44,10 @@ LABELS = {
     "inclusion_criteria": "Inclusion criteria (one per line)",
     "exclusion_criteria": "Exclusion criteria (one per line)",
     "exclusion_reasons": "Exclusion reasons (one per line)",
+    "screening_order": "Title/abstract queue order",
 }
+#: Settings chosen from a fixed list.
+CHOICES = {"screening_order": SCREENING_ORDERS}
 
 
 def label(name: str) -> str:
@@ -53,7 +56,17 @@ def label(name: str) -> str:
 
 def widget(info: SettingInfo, key: str) -> None:
     """The input for one setting, chosen by the type of its default."""
-    if isinstance(info.default, bool):
+    if info.name in CHOICES:
+        options = CHOICES[info.name]
+        st.radio(
+            label(info.name),
+            options,
+            index=options.index(info.value),
+            help=info.help,
+            key=key,
+            horizontal=True,
+        )
+    elif isinstance(info.default, bool):
         st.checkbox(label(info.name), value=info.value, help=info.help, key=key)
     elif isinstance(info.default, int):
         st.number_input(label(info.name), value=int(info.value), step=1, help=info.help, key=key)
@@ -136,7 +149,9 @@ def change_member(action: str) -> None:
             actor.require_owner("create user accounts")
             account = create_user(engine(), state.get("new_user_name", ""), state.get("new_user_password", ""),
                                   state.get("new_user_display", ""))  # fmt: skip
-            state["new_user_password"] = ""
+            for key in ("new_user_name", "new_user_display", "new_user_password"):
+                state[key] = ""
+            state["member_user"] = account.username  # the next step is usually to add them
             flash(
                 KEY, "ok", md_escape(f"Created the account {account.username}; add it to the project below.")
             )

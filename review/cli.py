@@ -29,9 +29,7 @@ EXIT_BAD_INPUT = 2
 EXIT_NOT_AVAILABLE = 3
 
 #: Commands whose issue has not landed yet, with the capability that will bring them.
-NOT_YET: dict[str, str] = {
-    "simulate": "screening prioritisation",
-}
+NOT_YET: dict[str, str] = {}
 EXPORT_WHAT = ("records", "included", "decisions", "findings")
 EXPORT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".ris": "ris", ".bib": "bibtex"}
 PRISMA_SUFFIXES = (".svg", ".png", ".json")
@@ -81,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("csv", metavar="CSV")
     p.add_argument(
+        "--wide",
+        action="store_true",
+        help="the table is wide: one row per study, a column per 'type: level: theme' (as export --wide writes it)",
+    )
+    p.add_argument(
         "--only-included",
         action="store_true",
         help="refuse rows for studies not included by screening (by default the CSV charts them, "
@@ -100,11 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("export", help="export records, decisions or findings")
     p.add_argument("--what", required=True, choices=EXPORT_WHAT)
     p.add_argument("--out", required=True, metavar="FILE.csv|FILE.xlsx|FILE.ris|FILE.bib")
+    p.add_argument(
+        "--wide",
+        action="store_true",
+        help="findings only: one row per study, a column per 'type: level: theme' (cells #1, #2 group a finding)",
+    )
 
-    p = commands.add_parser("simulate", help="replay a labelled set with prioritised screening")
+    p = commands.add_parser(
+        "simulate",
+        help="replay a labelled set (title, abstract, a 0/1 label) with prioritised screening; "
+        "prints WSS@95, recall after 10%% and 25%% screened, records screened to 95%% and 100%% of includes",
+    )
     p.add_argument("labelled", metavar="LABELLED.csv")
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--out", metavar="ORDER.csv")
+    p.add_argument("--seed", type=int, default=42, help="draws the prior (one include, one exclude)")
+    p.add_argument("--out", metavar="ORDER.csv", help="write the screening order: source_key,rank")
 
     p = commands.add_parser("backup", help="write a whole project to one file")
     p.add_argument("--out", required=True, metavar="FILE")
@@ -274,11 +286,12 @@ def run_prisma(args: argparse.Namespace) -> int:
 
 def run_findings(args: argparse.Namespace) -> int:
     from review.extraction.long_table import import_findings
+    from review.extraction.wide_findings import import_wide_findings
     from review.records.importing import load_source
     from review.store.projects import ensure_project
 
     engine = get_engine(args.db)
-    summary = import_findings(
+    summary = (import_wide_findings if args.wide else import_findings)(
         engine,
         ensure_project(engine, args.project),
         load_source(args.csv),
@@ -348,12 +361,31 @@ def run_export(args: argparse.Namespace) -> int:
     if suffix not in EXPORT_FORMATS:
         print(f"{args.out}: choose .csv, .xlsx, .ris or .bib", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.wide and args.what != "findings":
+        print("export: --wide is for --what findings", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        count = export_project(get_engine(args.db), args.project, args.what, EXPORT_FORMATS[suffix], args.out)
+        count = export_project(get_engine(args.db), args.project, args.what, EXPORT_FORMATS[suffix], args.out,
+                               wide=args.wide)
     except ExportError as error:
         print(f"export: {error}", file=sys.stderr)
         return EXIT_NOT_AVAILABLE if error.not_available else EXIT_FAILED
-    print(f"exported {count} {args.what} to {args.out}")
+    print(f"exported {count} {'studies with findings' if args.wide else args.what} to {args.out}")
+    return EXIT_OK
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Replay a labelled set; print one figure a line (names stable), optionally write the order."""
+    from review.records.importing import load_source
+    from review.screening.simulate import read_labelled, simulate_order, simulation_metrics, write_order
+
+    labelled = read_labelled(load_source(args.labelled))
+    order = simulate_order(labelled.texts, labelled.labels, seed=args.seed)
+    for line in simulation_metrics([labelled.labels[row] for row in order]).lines():
+        print(line)
+    if args.out:
+        write_order(Path(args.out), labelled.source_keys, order)
+        print(f"wrote the screening order of {len(order)} records to {args.out}")
     return EXIT_OK
 
 
@@ -398,6 +430,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "findings": run_findings,
     "map": run_map,
     "export": run_export,
+    "simulate": run_simulate,
     "backup": run_backup,
     "restore": run_restore,
 }

@@ -163,13 +163,12 @@ def test_backup_and_restore_under_a_new_name(db: str, tmp_path: Path) -> None:
     assert table_counts(db)["records"] == 12
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        pytest.param(["simulate", "labels.csv"], id="simulate waits for prioritisation"),
-    ],
-)
-def test_commands_of_later_work_say_they_are_not_available_yet(db: str, args: list[str]) -> None:
-    result = run(db, *args)
-    assert result.returncode == 3
-    assert "not available yet" in result.stderr
+def test_a_command_of_later_work_says_it_is_not_available_yet(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # every command of the contract has landed (simulate last): the mechanism stays for new ones
+    from review import cli
+
+    monkeypatch.setitem(cli.NOT_YET, "simulate", "a later issue")
+    assert cli.main(["simulate", "labels.csv"]) == 3
+    assert "not available yet (it comes with a later issue)" in capsys.readouterr().err

@@ -3,7 +3,8 @@
 Safe under concurrency (threads, processes, SQLite and PostgreSQL): every write runs in
 `write_session`, locks the status rows of the records it touches, inserts the events and
 re-derives those records before it commits. A client-made idempotency key (unique per project)
-makes a retried submit a no-op that returns the first receipt.
+makes a retried submit a no-op that returns the first receipt; for the same reason a decision or
+an undo is run again after a lost database connection (`transactions.retrying`), with the same key.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from review.screening.state import (
 )
 from review.store.schema import RecordRow, utcnow
 from review.store.screening_schema import CurrentDecision, DecisionEventRow, ScreeningStatus
-from review.store.transactions import write_session
+from review.store.transactions import retrying, write_session
 
 MAX_KEY_LENGTH = 64
 
@@ -98,19 +99,28 @@ def record_decision(
     was finally included at title/abstract, and an exclusion needs a reason. Raises
     PermissionDenied or ScreeningError (nothing stored). Retrying with the same `idempotency_key`
     stores nothing new and returns the first receipt (with ``stored=False``).
+
+    A lost database connection is retried here with the same key (made here when none is given),
+    so the decision is stored once whether or not the lost attempt had committed; if every attempt
+    fails, `DatabaseUnavailable`.
     """
-    with write_session(engine) as session:
-        current = current_actor(session, project_id, actor)
-        reviewer_id = current.require_screener()
-        try:
-            decision = parse_decision(decision, allow_retracted=False)
-        except ValueError as error:
-            raise ScreeningError(f"{error} (to take a decision back, undo it)") from None
-        item = NewDecision(reviewer_id, record_id, stage, decision, reason, note, idempotency_key)
-        try:
-            return store_decisions(session, project_id, load_settings(session, project_id), [item])[0]
-        except DecisionRejected as rejected:
-            raise ScreeningError(str(rejected)) from None
+    key = idempotency_key or new_key()
+
+    def attempt() -> DecisionReceipt:
+        with write_session(engine) as session:
+            current = current_actor(session, project_id, actor)
+            reviewer_id = current.require_screener()
+            try:
+                parsed = parse_decision(decision, allow_retracted=False)
+            except ValueError as error:
+                raise ScreeningError(f"{error} (to take a decision back, undo it)") from None
+            item = NewDecision(reviewer_id, record_id, stage, parsed, reason, note, key)
+            try:
+                return store_decisions(session, project_id, load_settings(session, project_id), [item])[0]
+            except DecisionRejected as rejected:
+                raise ScreeningError(str(rejected)) from None
+
+    return retrying(attempt, what="your decision")
 
 
 def store_decisions(
@@ -298,24 +308,41 @@ def undo_last_decision(engine: Engine, project_id: int, actor: Actor, stage: str
 
     The record goes back to the actor's queue (it is undecided again, not restored to an older
     decision). Called again, it retracts the decision before that. None when nothing is left to undo.
+
+    The retraction carries an idempotency key, so the retry after a lost connection recognises an
+    attempt that had committed and does not take back a second decision.
     """
     stage = parse_stage(stage)
-    with write_session(engine) as session:
-        current = current_actor(session, project_id, actor)
-        reviewer_id = current.require_screener()
-        latest = session.execute(
-            select(CurrentDecision.record_id)
-            .join(DecisionEventRow, DecisionEventRow.id == CurrentDecision.event_id)
-            .where(
-                CurrentDecision.project_id == project_id,
-                CurrentDecision.stage == stage,
-                CurrentDecision.reviewer_id == reviewer_id,
-            )
-            .order_by(DecisionEventRow.decided_at.desc(), DecisionEventRow.id.desc())
-            .limit(1)
-        ).scalar()
-        if latest is None:
-            return None
-        item = NewDecision(reviewer_id, latest, stage, Decision.RETRACTED.value, origin="undo")
-        store_decisions(session, project_id, load_settings(session, project_id), [item])
-        return int(latest)
+    key = new_key()
+
+    def attempt() -> int | None:
+        with write_session(engine) as session:
+            return _undo_latest(session, project_id, actor, stage, key)
+
+    return retrying(attempt, what="the undo")
+
+
+def _undo_latest(session: Session, project_id: int, actor: Actor, stage: str, key: str) -> int | None:
+    current = current_actor(session, project_id, actor)
+    reviewer_id = current.require_screener()
+    done = _events_by_key(session, project_id, [key]).get(key)
+    if done is not None:  # an earlier attempt committed; its acknowledgement was lost
+        return int(done.record_id)
+    latest = session.execute(
+        select(CurrentDecision.record_id)
+        .join(DecisionEventRow, DecisionEventRow.id == CurrentDecision.event_id)
+        .where(
+            CurrentDecision.project_id == project_id,
+            CurrentDecision.stage == stage,
+            CurrentDecision.reviewer_id == reviewer_id,
+        )
+        .order_by(DecisionEventRow.decided_at.desc(), DecisionEventRow.id.desc())
+        .limit(1)
+    ).scalar()
+    if latest is None:
+        return None
+    item = NewDecision(
+        reviewer_id, latest, stage, Decision.RETRACTED.value, idempotency_key=key, origin="undo"
+    )
+    store_decisions(session, project_id, load_settings(session, project_id), [item])
+    return int(latest)

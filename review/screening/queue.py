@@ -6,7 +6,9 @@ A record is in reviewer R's queue at stage S when
   was finally included at title/abstract;
 - R has no current decision on it at S (an undone decision puts it back);
 - it still needs decisions: fewer reviewers than the project requires have decided it. With two
-  required and three reviewers, a record two have decided leaves the third one's queue.
+  required and three reviewers, a record two have decided leaves the third one's queue;
+- it is not excluded by automation (`review.screening.automation`: the owner excluded the records
+  nobody had decided once the stopping rule said it was safe; an undo puts them back).
 
 Calibration pilot: the first `pilot_size` records of the title/abstract order are served to every
 reviewer first, whatever the count (everyone screens them; `service.pilot_status` judges them).
@@ -15,6 +17,11 @@ The order is the `queue_rank` of the records' status rows: stable and random per
 default (`state.random_ranks`); `state.reorder_queue` plugs in another ordering. The query walks
 an index in rank order and stops at the first match, so serving the next record stays fast with
 50,000 records in the project (see `bench/screening_bench.py`).
+
+Prioritised projects (`ProtocolSettings.screening_order`): after the pilot, a reviewer's
+title/abstract queue follows their own ranks (`priority_queue`, refreshed here when stale), walked
+the same way on the index (project, reviewer, rank); records without a rank of theirs (imported
+since the last ranking, or before any model) follow in the random order.
 """
 
 from __future__ import annotations
@@ -24,11 +31,12 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Engine, Select, and_, false, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from review.people import Actor, current_actor
 from review.screening.model import Decision, parse_stage
+from review.screening.priority_queue import refresh_ranks
 from review.screening.settings import ProtocolSettings
 from review.screening.state import (
     FULL_TEXT,
@@ -38,7 +46,13 @@ from review.screening.state import (
 )
 from review.store.engine import session_scope
 from review.store.schema import RecordRow
-from review.store.screening_schema import CurrentDecision, DecisionEventRow, ScreeningStatus
+from review.store.screening_schema import (
+    CurrentDecision,
+    DecisionEventRow,
+    ReviewerQueueRank,
+    ScreeningStatus,
+)
+from review.store.transactions import retrying
 
 #: Page sizes of the walk through the queue: a reviewer is rarely far ahead of the others, so the
 #: first small page almost always holds their next record.
@@ -90,8 +104,14 @@ def eligible_records(project_id: int, stage: str) -> Select[Any]:
     return query
 
 
+def _not_automated() -> ColumnElement[bool]:
+    """Not excluded by automation: an equality on the queue index's column after `decided`, so
+    the walk skips those records (all the undecided ones, once a team stops) on the index."""
+    return ScreeningStatus.automation_excluded == false()
+
+
 def _needing_decisions(project_id: int, stage: str, required: int) -> Select[Any]:
-    return eligible_records(project_id, stage).where(ScreeningStatus.decided < required)
+    return eligible_records(project_id, stage).where(ScreeningStatus.decided < required, _not_automated())
 
 
 def pilot_record_ids(session: Session, project_id: int, settings: ProtocolSettings) -> list[int]:
@@ -125,14 +145,22 @@ def _decided_by(
 
 
 def next_record(engine: Engine, project_id: int, actor: Actor, stage: str) -> RecordCard | None:
-    """The next record for `actor` to decide at `stage`, or None when their queue is empty."""
+    """The next record for `actor` to decide at `stage`, or None when their queue is empty.
+
+    Read again after a lost database connection; `DatabaseUnavailable` if it stays lost."""
     stage = parse_stage(stage)
-    sync_status_rows(engine, project_id, max_age=SYNC_EVERY)
-    card = _next_card(engine, project_id, actor, stage)
-    if card is None:  # empty: make sure no record imported in the last seconds is missing
-        sync_status_rows(engine, project_id)
+
+    def attempt() -> RecordCard | None:
+        sync_status_rows(engine, project_id, max_age=SYNC_EVERY)
+        if stage == TITLE_ABSTRACT and actor.user_id is not None:
+            refresh_ranks(engine, project_id, actor.user_id, max_age=SYNC_EVERY, background=True)
         card = _next_card(engine, project_id, actor, stage)
-    return card
+        if card is None:  # empty: make sure no record imported in the last seconds is missing
+            sync_status_rows(engine, project_id)
+            card = _next_card(engine, project_id, actor, stage)
+        return card
+
+    return retrying(attempt, what="the next record", reads=True)
 
 
 def _next_card(engine: Engine, project_id: int, actor: Actor, stage: str) -> RecordCard | None:
@@ -146,7 +174,14 @@ def _next_card(engine: Engine, project_id: int, actor: Actor, stage: str) -> Rec
             for pilot_id in pilot:
                 if pilot_id not in done:
                     return load_card(session, project_id, reviewer_id, pilot_id, stage, in_pilot=True)
-        record_id = _first_open(session, project_id, stage, reviewer_id, settings.reviewers_required(stage))
+        required = settings.reviewers_required(stage)
+        record_id = None
+        if stage == TITLE_ABSTRACT and settings.prioritised:
+            record_id = _just_undone(session, project_id, reviewer_id, required) or _first_ranked(
+                session, project_id, reviewer_id, required
+            )
+        if record_id is None:
+            record_id = _first_open(session, project_id, stage, reviewer_id, required)
         if record_id is None:
             return None
         return load_card(session, project_id, reviewer_id, record_id, stage)
@@ -170,7 +205,7 @@ def _first_open(session: Session, project_id: int, stage: str, reviewer_id: int,
             query = (
                 eligible_records(project_id, stage)
                 .add_columns(ScreeningStatus.queue_rank)
-                .where(ScreeningStatus.decided == decided)
+                .where(ScreeningStatus.decided == decided, _not_automated())
                 .order_by(ScreeningStatus.queue_rank, ScreeningStatus.record_id)
                 .limit(size)
             )
@@ -187,6 +222,69 @@ def _first_open(session: Session, project_id: int, stage: str, reviewer_id: int,
             if record_id not in mine:
                 return record_id
         after = page[-1]
+
+
+def _just_undone(session: Session, project_id: int, reviewer_id: int, required: int) -> int | None:
+    """The record the reviewer just took back (their latest event is an undo), if it still needs
+    their decision: an undone record comes back first, whatever the ranking says about it now."""
+    latest = session.execute(
+        select(DecisionEventRow.record_id, DecisionEventRow.decision)
+        .where(
+            DecisionEventRow.project_id == project_id,
+            DecisionEventRow.stage == TITLE_ABSTRACT,
+            DecisionEventRow.reviewer_id == reviewer_id,
+        )
+        .order_by(DecisionEventRow.decided_at.desc(), DecisionEventRow.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.decision != Decision.RETRACTED:
+        return None
+    still_open = session.scalar(
+        eligible_records(project_id, TITLE_ABSTRACT).where(
+            ScreeningStatus.record_id == latest.record_id,
+            ScreeningStatus.decided < required,
+            _not_automated(),
+        )
+    )
+    mine = _decided_by(session, project_id, TITLE_ABSTRACT, reviewer_id, [latest.record_id])
+    if still_open is None or mine:
+        return None
+    return int(latest.record_id)
+
+
+def _first_ranked(session: Session, project_id: int, reviewer_id: int, required: int) -> int | None:
+    """The first record in the reviewer's own ranked order that still needs decisions and that
+    they have not decided; None when no ranked record is left (the random order takes over)."""
+    after = -1
+    sizes = itertools.chain(PAGES, itertools.repeat(PAGES[-1]))
+    while True:
+        size = next(sizes)
+        page = [
+            (int(rank), int(record_id))
+            for record_id, rank in session.execute(
+                eligible_records(project_id, TITLE_ABSTRACT)
+                .add_columns(ReviewerQueueRank.rank)
+                .join(
+                    ReviewerQueueRank,
+                    and_(
+                        ReviewerQueueRank.project_id == project_id,
+                        ReviewerQueueRank.reviewer_id == reviewer_id,
+                        ReviewerQueueRank.record_id == ScreeningStatus.record_id,
+                    ),
+                )
+                .where(ScreeningStatus.decided < required, _not_automated(), ReviewerQueueRank.rank > after)
+                .order_by(ReviewerQueueRank.rank)
+                .limit(size)
+            )
+        ]
+        if not page:
+            return None
+        ids = [record_id for _, record_id in page]
+        mine = _decided_by(session, project_id, TITLE_ABSTRACT, reviewer_id, ids)
+        for _, record_id in page:
+            if record_id not in mine:
+                return record_id
+        after = page[-1][0]
 
 
 def queue_size(

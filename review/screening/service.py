@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, true
 from sqlalchemy.orm import Session
 
 from review.people import Actor, PermissionDenied, current_actor
@@ -86,12 +86,13 @@ from review.store.screening_schema import (
     ScreeningStatus,
     User,
 )
-from review.store.transactions import write_session
+from review.store.transactions import DatabaseUnavailable, retrying, write_session
 
 __all__ = [
     "MAX_PDF_BYTES",
     "AgreementReport",
     "ConflictView",
+    "DatabaseUnavailable",
     "DecisionReceipt",
     "FullTextInfo",
     "PilotStatus",
@@ -129,8 +130,12 @@ __all__ = [
 
 def protocol(engine: Engine, project_id: int) -> ProtocolSettings:
     """The project's screening protocol (any member may read it: it is shown beside each record)."""
-    with session_scope(engine) as session:
-        return load_settings(session, project_id)
+
+    def attempt() -> ProtocolSettings:
+        with session_scope(engine) as session:
+            return load_settings(session, project_id)
+
+    return retrying(attempt, what="the protocol", reads=True)
 
 
 def update_settings(engine: Engine, project_id: int, actor: Actor, **changes: Any) -> ProtocolSettings:
@@ -358,68 +363,78 @@ def resolve_conflict(
     """Settle a conflict with include or exclude (a reason is needed for a full-text exclusion).
 
     Owner, or a named third reviewer who did not screen this record. Returns the final decision.
+    Not repeated after a lost connection (a second resolution row would be stored if the first
+    had committed): `DatabaseUnavailable` says so.
     """
     stage = parse_stage(stage)
-    with write_session(engine) as session:
-        actor = current_actor(session, project_id, actor)
-        actor.require_resolver()
-        if actor.user_id is None:
-            raise PermissionDenied("a resolution belongs to a named person: resolve in the app")
-        settings = load_settings(session, project_id)
-        primary_record(session, project_id, record_id)
-        lock_status(session, project_id, stage, [record_id])
-        state = classify(session, project_id, settings, stage, [record_id])[record_id]
-        resolution = Resolution(
-            record_id,
-            stage,
-            decision.strip().lower(),
-            (reason or "").strip() or None,
-            actor.user_id,
-            utcnow(),
-            0,
-        )
-        try:
-            validate_resolution(resolution, state, resolver_must_be_independent=not actor.is_owner)
-        except ValueError as error:
-            raise ScreeningError(str(error)) from None
-        session.add(
-            ResolutionRow(
-                project_id=project_id,
-                record_id=record_id,
-                stage=stage,
-                decision=resolution.decision,
-                reason=resolution.reason,
-                resolved_by=actor.user_id,
-                resolved_at=resolution.resolved_at,
+
+    def attempt() -> str:
+        with write_session(engine) as session:
+            resolver = current_actor(session, project_id, actor)
+            resolver.require_resolver()
+            if resolver.user_id is None:
+                raise PermissionDenied("a resolution belongs to a named person: resolve in the app")
+            settings = load_settings(session, project_id)
+            primary_record(session, project_id, record_id)
+            lock_status(session, project_id, stage, [record_id])
+            state = classify(session, project_id, settings, stage, [record_id])[record_id]
+            resolution = Resolution(
+                record_id,
+                stage,
+                decision.strip().lower(),
+                (reason or "").strip() or None,
+                resolver.user_id,
+                utcnow(),
+                0,
             )
-        )
-        session.flush()
-        refresh(session, project_id, settings, stage, [record_id])
-        return resolution.decision
+            try:
+                validate_resolution(resolution, state, resolver_must_be_independent=not resolver.is_owner)
+            except ValueError as error:
+                raise ScreeningError(str(error)) from None
+            session.add(
+                ResolutionRow(
+                    project_id=project_id,
+                    record_id=record_id,
+                    stage=stage,
+                    decision=resolution.decision,
+                    reason=resolution.reason,
+                    resolved_by=resolver.user_id,
+                    resolved_at=resolution.resolved_at,
+                )
+            )
+            session.flush()
+            refresh(session, project_id, settings, stage, [record_id])
+            return resolution.decision
+
+    return retrying(attempt, what="the resolution", repeatable=False)
 
 
 def retract_resolution(engine: Engine, project_id: int, actor: Actor, record_id: int, stage: str) -> None:
-    """Undo a resolution: the record is an open conflict again."""
+    """Undo a resolution: the record is an open conflict again (run once, like `resolve_conflict`)."""
     stage = parse_stage(stage)
-    with write_session(engine) as session:
-        actor = current_actor(session, project_id, actor)
-        actor.require_resolver()
-        if actor.user_id is None:
-            raise PermissionDenied("a resolution belongs to a named person: resolve in the app")
-        settings = load_settings(session, project_id)
-        lock_status(session, project_id, stage, [record_id])
-        session.add(
-            ResolutionRow(
-                project_id=project_id,
-                record_id=record_id,
-                stage=stage,
-                decision=Decision.RETRACTED.value,
-                resolved_by=actor.user_id,
-                resolved_at=utcnow(),
+
+    def attempt() -> None:
+        with write_session(engine) as session:
+            resolver = current_actor(session, project_id, actor)
+            resolver.require_resolver()
+            if resolver.user_id is None:
+                raise PermissionDenied("a resolution belongs to a named person: resolve in the app")
+            settings = load_settings(session, project_id)
+            lock_status(session, project_id, stage, [record_id])
+            session.add(
+                ResolutionRow(
+                    project_id=project_id,
+                    record_id=record_id,
+                    stage=stage,
+                    decision=Decision.RETRACTED.value,
+                    resolved_by=resolver.user_id,
+                    resolved_at=utcnow(),
+                )
             )
-        )
-        session.flush()
-        refresh(session, project_id, settings, stage, [record_id])
+            session.flush()
+            refresh(session, project_id, settings, stage, [record_id])
+
+    retrying(attempt, what="taking back the resolution", repeatable=False)
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -436,6 +451,7 @@ class Progress:
     complete: int
     """Records with every required decision."""
     pending: int
+    """Records still needing decisions (not those excluded by automation)."""
     mine_decided: int | None = None
     mine_remaining: int | None = None
     agreed_include: int | None = None
@@ -445,11 +461,19 @@ class Progress:
     resolved: int | None = None
     included: int | None = None
     excluded: int | None = None
+    excluded_by_automation: int = 0
+    """Records excluded by automation (`review.screening.automation`), neither complete nor pending."""
 
 
 def progress(engine: Engine, project_id: int, actor: Actor, stage: str) -> Progress:
-    """My progress (decided / still in my queue) and the team's."""
+    """My progress (decided / still in my queue) and the team's (read again after a lost connection)."""
     stage = parse_stage(stage)
+    return retrying(
+        lambda: _progress(engine, project_id, actor, stage), what="the progress counts", reads=True
+    )
+
+
+def _progress(engine: Engine, project_id: int, actor: Actor, stage: str) -> Progress:
     sync_status_rows(engine, project_id)
     with session_scope(engine) as session:
         actor = current_actor(session, project_id, actor)
@@ -457,15 +481,30 @@ def progress(engine: Engine, project_id: int, actor: Actor, stage: str) -> Progr
         required = settings.reviewers_required(stage)
         eligible = (
             eligible_records(project_id, stage)
-            .add_columns(ScreeningStatus.decided, ScreeningStatus.status, ScreeningStatus.final_decision)
+            .add_columns(
+                ScreeningStatus.decided,
+                ScreeningStatus.status,
+                ScreeningStatus.final_decision,
+                ScreeningStatus.automation_excluded,
+            )
             .subquery()
         )
         grouped = session.execute(
-            select(eligible.c.status, eligible.c.final_decision, eligible.c.decided, func.count()).group_by(
-                eligible.c.status, eligible.c.final_decision, eligible.c.decided
+            select(
+                eligible.c.status,
+                eligible.c.final_decision,
+                eligible.c.decided,
+                eligible.c.automation_excluded,
+                func.count(),
+            ).group_by(
+                eligible.c.status,
+                eligible.c.final_decision,
+                eligible.c.decided,
+                eligible.c.automation_excluded,
             )
         ).all()
-        rows = [(status, final, decided >= required, n) for status, final, decided, n in grouped]
+        automated = sum(n for *_, excluded, n in grouped if excluded)
+        rows = [(status, final, decided >= required, n) for status, final, decided, excluded, n in grouped]
         total = sum(count for *_, count in rows)
         complete = sum(count for _, _, done, count in rows if done)
         mine_decided = mine_remaining = None
@@ -481,7 +520,15 @@ def progress(engine: Engine, project_id: int, actor: Actor, stage: str) -> Progr
                 )
             )
             mine_remaining = queue_size(session, project_id, actor.user_id, stage, settings)
-        base = Progress(stage, total, complete, total - complete, mine_decided, mine_remaining)
+        base = Progress(
+            stage,
+            total,
+            complete,
+            total - complete - automated,
+            mine_decided,
+            mine_remaining,
+            excluded_by_automation=automated,
+        )
         if decision_scope(actor, settings) == DecisionScope.OWN:
             return base
 
@@ -498,7 +545,7 @@ def progress(engine: Engine, project_id: int, actor: Actor, stage: str) -> Progr
             stage,
             total,
             complete,
-            total - complete,
+            total - complete - automated,
             mine_decided,
             mine_remaining,
             agreed_include=count("agreed_include"),
@@ -507,6 +554,7 @@ def progress(engine: Engine, project_id: int, actor: Actor, stage: str) -> Progr
             resolved=count("conflict") - count("conflict", open_only=True),
             included=count(final="include"),
             excluded=count(final="exclude"),
+            excluded_by_automation=automated,
         )
 
 
@@ -659,7 +707,8 @@ def prisma_counts(engine: Engine, project_id: int) -> PrismaCounts:
 
     Identified per source database (the source file's database, else the record's, else the
     file name); duplicates removed automatically / by a person (the records' merge links);
-    final decisions per stage from the events; not retrieved from the full-text log.
+    final decisions per stage from the events; not retrieved from the full-text log; excluded
+    by automation from the owner's exclusions (`review.screening.automation`).
     """
     with session_scope(engine) as session:
         settings = load_settings(session, project_id)
@@ -687,7 +736,22 @@ def prisma_counts(engine: Engine, project_id: int) -> PrismaCounts:
             full_text=full_text,
             full_text_reasons=reasons,
             not_retrieved=not_retrieved_ids(session, project_id),
+            excluded_by_automation=_excluded_by_automation(session, project_id),
         )
+
+
+def _excluded_by_automation(session: Session, project_id: int) -> list[int]:
+    """Records excluded by automation now (`state.derive_automation_flags`: covered by an
+    exclusion not undone, and without any decision)."""
+    return list(
+        session.scalars(
+            select(ScreeningStatus.record_id).where(
+                ScreeningStatus.project_id == project_id,
+                ScreeningStatus.stage == TITLE_ABSTRACT,
+                ScreeningStatus.automation_excluded == true(),
+            )
+        )
+    )
 
 
 def _base_name(path: str) -> str:

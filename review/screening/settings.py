@@ -30,6 +30,9 @@ DEFAULT_EXCLUSION_REASONS: tuple[str, ...] = (
     "No full text, only an abstract",
 )
 
+SCREENING_ORDERS: tuple[str, ...] = ("random", "prioritised")
+"""The queue orders a project may choose (`ProtocolSettings.screening_order`)."""
+
 
 def _setting(default: Any, help: str) -> Any:
     """A dataclass field with a default and the help text the settings page shows beside it."""
@@ -85,6 +88,14 @@ class ProtocolSettings:
         0.75, "Percent agreement (0-1) the pilot must reach (JBI guidance for scoping reviews: 75%)."
     )
     agreement_batch_size: int = _setting(50, "Records per batch in the kappa-over-time chart.")
+    # -- queue order ----------------------------------------------------------------------------
+    screening_order: str = _setting(
+        "random",
+        "Order of the title/abstract queue: random (the same stable random order for everyone), or "
+        "prioritised (each reviewer's queue puts the records most like the includes first, learnt "
+        "only from that reviewer's own decisions and the team's final ones, so it never reveals "
+        "another reviewer's blind decisions).",
+    )
 
     def __post_init__(self) -> None:
         self.validate()
@@ -98,11 +109,20 @@ class ProtocolSettings:
             raise ValueError("pilot_size must not be negative")
         if not 0.0 <= self.pilot_pass_mark <= 1.0:
             raise ValueError(f"pilot_pass_mark must be between 0 and 1, not {self.pilot_pass_mark}")
+        if self.screening_order not in SCREENING_ORDERS:
+            raise ValueError(
+                f"screening_order must be one of {', '.join(SCREENING_ORDERS)}, not {self.screening_order!r}"
+            )
         if self.agreement_batch_size < 1:
             raise ValueError("agreement_batch_size must be at least 1")
         reasons = [reason.strip() for reason in self.exclusion_reasons]
         if any(not reason for reason in reasons):
             raise ValueError("an exclusion reason must not be empty")
+
+    @property
+    def prioritised(self) -> bool:
+        """Is the title/abstract queue ranked per reviewer (`review.screening.priority_queue`)?"""
+        return self.screening_order == "prioritised"
 
     def reviewers_required(self, stage: str) -> int:
         """How many reviewers must decide a record at `stage`."""

@@ -5,6 +5,9 @@ touched are re-derived with the pure functions (`current_decisions`, `classify_r
 `current_decisions` and `screening_status`, in the same transaction and under a lock on those
 records' status rows, so ten reviewers deciding at once never leave a stale count behind.
 `rebuild_state` derives everything again from the events (after a settings change).
+
+`screening_status.automation_excluded` is derived the same way from the automation exclusions
+(`review.screening.automation`) and the decisions: see `derive_automation_flags`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, delete, func, select, text, update
+from sqlalchemy import Engine, Table, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from review.screening.conflicts import RecordScreening, Resolution, classify_record, current_resolutions
@@ -24,6 +27,8 @@ from review.screening.model import DecisionEvent, DecisionKey, Stage, current_de
 from review.screening.settings import ProtocolSettings, project_settings
 from review.store.schema import Project, RecordRow
 from review.store.screening_schema import (
+    AutomationExclusion,
+    AutomationExclusionRecord,
     CurrentDecision,
     DecisionEventRow,
     ResolutionRow,
@@ -38,7 +43,9 @@ FULL_TEXT = Stage.FULL_TEXT.value
 
 QueueOrdering = Callable[[int, Sequence[int]], Mapping[int, int]]
 """(project id, record ids) → queue rank per record; smaller comes first. The default is
-`random_ranks`; the prioritisation work plugs in its own through `reorder_queue`."""
+`random_ranks`; `reorder_queue` writes another shared order. (Prioritised screening does not
+use it: a shared order would carry one reviewer's blind decisions into another's queue, so each
+reviewer gets ranks of their own, `review.screening.priority_queue`.)"""
 
 
 class ScreeningError(ValueError):
@@ -222,6 +229,7 @@ def _new_status(project_id: int, stage: str, record_id: int, rank: int) -> dict[
         "status": "pending",
         "final_decision": None,
         "final_reason": None,
+        "automation_excluded": False,
     }
 
 
@@ -401,7 +409,41 @@ def refresh(
             [_new_status(project_id, FULL_TEXT, record_id, ranks[record_id]) for record_id in included],
             ("project_id", "stage", "record_id"),
         )
+        derive_automation_flags(session, project_id, ids)
     return states
+
+
+def derive_automation_flags(
+    session: Session, project_id: int, record_ids: Sequence[int] | None = None
+) -> None:
+    """THE AUTOMATION RULE: a record is excluded by automation while an automation exclusion that
+    is not undone covers it AND nobody has a current title/abstract decision on it.
+
+    So a decision made later (a CSV import, a reviewer who still had the record open) takes the
+    record out of "excluded by automation" at once, and an undo of that decision puts it back.
+    Re-derives the flag of these records (their status rows locked), or of every record.
+    """
+    covered = (
+        select(AutomationExclusionRecord.record_id)
+        .join(AutomationExclusion, AutomationExclusion.id == AutomationExclusionRecord.exclusion_id)
+        .where(
+            AutomationExclusionRecord.project_id == project_id,
+            AutomationExclusionRecord.record_id == STATUS_TABLE.c.record_id,
+            AutomationExclusion.stage == TITLE_ABSTRACT,
+            AutomationExclusion.undone_at.is_(None),
+        )
+        .exists()
+    )
+    statement = (
+        update(STATUS_TABLE)
+        .where(STATUS_TABLE.c.project_id == project_id, STATUS_TABLE.c.stage == TITLE_ABSTRACT)
+        .values(automation_excluded=and_(STATUS_TABLE.c.decided == 0, covered))
+    )
+    if record_ids is None:
+        session.execute(statement)
+        return
+    for part in chunks(sorted(set(record_ids))):
+        session.execute(statement.where(STATUS_TABLE.c.record_id.in_(part)))
 
 
 def rebuild_state(engine: Engine, project_id: int) -> None:
@@ -430,12 +472,14 @@ def rebuild_state(engine: Engine, project_id: int) -> None:
             )
             lock_status(session, project_id, stage, ids)
             refresh(session, project_id, settings, stage, ids)
+        derive_automation_flags(session, project_id)
 
 
 def reorder_queue(engine: Engine, project_id: int, ordering: QueueOrdering) -> None:
     """Give every record a new queue rank from `ordering` (both stages keep the same order).
 
-    The seam for prioritised screening: it computes ranks, this writes them.
+    A shared order for everyone (prioritised screening ranks per reviewer instead:
+    `review.screening.priority_queue`).
     """
     with write_session(engine) as session:
         ensure_status_rows(session, project_id)

@@ -10,16 +10,28 @@
 - `current_decisions` and `screening_status` are that derived state, kept up to date in the same
   transaction as each event, so the reviewer's queue is one indexed query even with 50,000
   records. They can always be rebuilt from the events (`review.screening.state.rebuild_state`).
+- `reviewer_queue_ranks` and `reviewer_queue_models` (migration 0005) are derived too: each
+  reviewer's own prioritised order (`review.screening.priority_queue`), recomputed from the
+  decisions whenever they are missing or stale. Backups carry them like the other derived tables;
+  after a restore the ids they were computed from have changed, so they are recomputed at once.
+- `automation_exclusions` and `automation_exclusion_records` (migration 0006): the owner's
+  decision to exclude the records still unscreened once the stopping rule says it is safe
+  (`review.screening.automation`); an event, undone by marking it, never by deleting it.
+  `screening_status.automation_excluded` is its derived effect (covered by an active exclusion
+  and still without any decision), so the queue skips those records on its index.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +39,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -138,11 +151,23 @@ class ScreeningStatus(Base):
     #: include | exclude once agreed or resolved
     final_decision: Mapped[str | None] = mapped_column(String(20))
     final_reason: Mapped[str | None] = mapped_column(Text)
+    #: Derived (title/abstract): excluded by automation, i.e. covered by an exclusion that is not
+    #: undone and still without a decision by anyone (`state.derive_automation_flags`).
+    automation_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         # The queue: per count of decisions so far, the records in rank order; so serving the
-        # next record never scans past the records that have all their decisions already.
-        Index("ix_screening_status_queue", "project_id", "stage", "decided", "queue_rank", "record_id"),
+        # next record never scans past the records that have all their decisions already, nor
+        # past those excluded by automation (all of the undecided ones, once a team stops).
+        Index(
+            "ix_screening_status_queue",
+            "project_id",
+            "stage",
+            "decided",
+            "automation_excluded",
+            "queue_rank",
+            "record_id",
+        ),
         # The whole order (the calibration pilot is its first records).
         Index("ix_screening_status_rank", "project_id", "stage", "queue_rank", "record_id"),
         Index("ix_screening_status_status", "project_id", "stage", "status"),
@@ -207,3 +232,89 @@ class RecordNoteRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_record_notes_record", "project_id", "record_id", "user_id"),)
+
+
+class ReviewerQueueRank(Base):
+    """Derived: a record's place in one reviewer's prioritised title/abstract queue (0 first).
+
+    Per reviewer, because each reviewer's model learns only from their own decisions and the
+    team's final ones: a shared rank would carry one reviewer's blind choices into another's order.
+    """
+
+    __tablename__ = "reviewer_queue_ranks"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        # The reviewer's queue in rank order: serving the next record walks this index.
+        Index("ix_reviewer_queue_ranks_queue", "project_id", "reviewer_id", "rank"),
+    )
+
+
+class ReviewerQueueModel(Base):
+    """Derived: what a reviewer's ranks were computed from, so the queue knows when they are stale."""
+
+    __tablename__ = "reviewer_queue_models"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    #: The project's primary records when ranked (`priority_queue.records_fingerprint`).
+    records_fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    #: The reviewer's latest title/abstract decision event, and the project's latest
+    #: title/abstract resolution, when ranked (0: none).
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_resolution_id: Mapped[int] = mapped_column(Integer, default=0)
+    #: Labels learnt from (own decisions and final decisions) and how many were includes.
+    labels: Mapped[int] = mapped_column(Integer, default=0)
+    includes: Mapped[int] = mapped_column(Integer, default=0)
+    #: Records ranked; 0 while there is no model yet (it needs an include).
+    ranked: Mapped[int] = mapped_column(Integer, default=0)
+    ranked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Seconds the last retrain + re-rank + write took (shown on the Progress page).
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AutomationExclusion(Base):
+    """The owner's decision to exclude the records nobody has screened yet, by a stopping rule.
+
+    An event: undone by setting `undone_by`/`undone_at`, never deleted, so the PRISMA record of
+    what was excluded by automation, when, by whom and on what figures stays.
+    """
+
+    __tablename__ = "automation_exclusions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    #: title_abstract (the only stage a stopping rule applies to)
+    stage: Mapped[str] = mapped_column(String(20))
+    #: The rule's short name, e.g. "callaghan_mueller_hansen_2020".
+    rule: Mapped[str] = mapped_column(String(100))
+    #: The figures the rule gave when applied (screened, includes found, estimate, p-value...).
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    applied_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_automation_exclusions_project", "project_id", "stage"),)
+
+
+class AutomationExclusionRecord(Base):
+    """A record an automation exclusion covered (those without any decision when it was applied)."""
+
+    __tablename__ = "automation_exclusion_records"
+
+    exclusion_id: Mapped[int] = mapped_column(
+        ForeignKey("automation_exclusions.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    #: So the row belongs to its project (backups; deleting a project).
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        # "Is this record covered?": looked up for each decision (`state.derive_automation_flags`).
+        Index("ix_automation_exclusion_records_record", "project_id", "record_id"),
+    )

@@ -43,7 +43,7 @@ from review.screening.notes import save_note
 from review.store.backup import dump_project, project_tables, read_backup, restore_project, write_backup
 from review.store.engine import make_engine, session_scope
 from review.store.migrate import upgrade
-from review.store.schema import RecordRow
+from review.store.schema import RecordRow, utcnow
 from tests.conftest import FORMATS
 
 TA, FT = "title_abstract", "full_text"
@@ -196,6 +196,30 @@ def build_whole_review(engine: Engine) -> None:
     reconcile(engine, project_id, owner, charted, [barrier, mechanism], note="both kept")
     rename_code(engine, project_id, operator, theme.id, theme.name + " (renamed)", reason="clearer")
     service.update_settings(engine, project_id, owner, pilot_size=4)
+
+    # Exclusions by automation: one undone, one active, over the records nobody decided. Written
+    # as `automation.apply_automation_exclusion` writes them, without its stopping-rule check (this
+    # small review is far from safe to stop): what matters here is that the rows come back.
+    from review.screening.state import derive_automation_flags, sync_status_rows
+    from review.store.screening_schema import AutomationExclusion, AutomationExclusionRecord
+
+    sync_status_rows(engine, project_id)
+    undecided = primaries[-3:]
+    with session_scope(engine) as session:
+        for undone in (True, False):
+            exclusion = AutomationExclusion(
+                project_id=project_id, stage=TA, rule="callaghan_mueller_hansen_2020",
+                detail={"records_excluded": len(undecided), "p_value": 0.01}, applied_by=owner.user_id,
+                undone_by=owner.user_id if undone else None, undone_at=utcnow() if undone else None,
+            )  # fmt: skip
+            session.add(exclusion)
+            session.flush()
+            session.add_all(
+                AutomationExclusionRecord(exclusion_id=exclusion.id, record_id=record_id, project_id=project_id)
+                for record_id in undecided
+            )
+        session.flush()
+        derive_automation_flags(session, project_id)
 
 
 def record_keys(engine: Engine, project_id: int) -> dict[int, str]:

@@ -154,6 +154,13 @@ def table_headers(source: SourceFile) -> list[str]:
     return _CsvTable.open(source).headers
 
 
+def table_cells(source: SourceFile) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]]:
+    """The header row, the line it is on, and (line, cells) of each non-empty data row of a
+    CSV/TSV or XLSX file, for columns that are no record field (`review simulate`'s labels)."""
+    table: _Table = _XlsxTable.open(source) if source.data.startswith(ZIP_MAGIC) else _CsvTable.open(source)
+    return table.headers, table.header_line, ((line, cells) for line, cells, _raw in table.rows())
+
+
 def read_table(source: SourceFile, name: str, column_map: Mapping[str, str] | None) -> ReadResult:
     """Read a table as format `name` ("csv" or "xlsx"); `column_map` (field → header) overrides
     the guessed columns, and an empty header in it leaves that field unmapped."""
