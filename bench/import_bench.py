@@ -1,8 +1,11 @@
 """Import speed: 50,000 generated records as RIS and as BibTeX.
 
-Prints, per format, the bare library parse (`rispy.loads`, `bibtexparser.parse_string`) beside
+Prints, per format, the bare library parse (`rispy.load`, `bibtexparser.parse_string`) beside
 ReviewMap's whole import (read, normalise, store in a new SQLite file) in records/second, their
 ratio, and the peak memory of each (each measurement runs in its own process).
+
+The machine's load average is printed with each run: on a shared machine the ratio within one
+run is the figure to compare, and several runs give its median.
 
     python bench/import_bench.py [--records 50000]
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -142,21 +146,27 @@ def main() -> None:
     )
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--write", nargs=2, metavar=("COUNT", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(*args.child)))
         return
+    if args.write:
+        records = generate(int(args.write[0]))
+        (Path(args.write[1]) / "bench.ris").write_text(to_ris(records), encoding="utf-8")
+        (Path(args.write[1]) / "bench.bib").write_text(to_bibtex(records), encoding="utf-8")
+        return
 
-    records = generate(args.records)
     folder = Path(tempfile.mkdtemp())
-    files = {
-        "ris": (folder / "bench.ris", to_ris(records), "rispy"),
-        "bibtex": (folder / "bench.bib", to_bibtex(records), "bibtexparser"),
-    }
-    print(f"{args.records:,} generated records per format\n")
+    files = {"ris": (folder / "bench.ris", "rispy"), "bibtex": (folder / "bench.bib", "bibtexparser")}
+    # Written by a child: a child's peak memory (ru_maxrss) counts this process's size when it
+    # was started, so this process never holds the generated records.
+    subprocess.run(
+        [sys.executable, __file__, "--write", str(args.records), str(folder)], cwd=ROOT, check=True
+    )
+    print(f"{args.records:,} generated records per format; load average {_load()}\n")
     print(f"{'format':8} {'measure':34} {'records':>8} {'seconds':>8} {'rec/s':>9} {'peak MB':>8}")
-    for name, (path, text, library) in files.items():
-        path.write_text(text, encoding="utf-8")
+    for name, (path, library) in files.items():
         bare = child(library, str(path))
         ours = child("reviewmap", str(path))
         for label, result in (
@@ -174,6 +184,11 @@ def main() -> None:
         print(
             f"{name:8} {'ratio ours / bare (target <= 3.0)':34} {ours['seconds'] / bare['seconds']:>17.2f}\n"
         )
+    print(f"load average after: {_load()}")
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

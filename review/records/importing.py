@@ -7,22 +7,80 @@ database, a preview, problems) before the user commits.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, String, select
 
 from review.memory import paused_gc
 from review.records.model import Record
-from review.records.readers import BadInput, Problem, ReadResult, SourceFile, read_source
+from review.records.readers import BadInput, Problem, ReadResult, SourceFile, read_normalised
 from review.store.engine import session_scope
 from review.store.projects import get_or_create_project
 from review.store.records import insert_records
-from review.store.schema import Source
+from review.store.schema import RecordRow, Source
 
-#: Uploads larger than this are refused before they are read.
-MAX_FILE_BYTES = 200 * 1024 * 1024
+#: The import size limit in MB, from the environment; the default is `server.maxUploadSize` in
+#: `.streamlit/config.toml`, which caps what the app accepts whatever this says.
+MAX_IMPORT_MB_VARIABLE = "REVIEW_MAX_IMPORT_MB"
+DEFAULT_MAX_IMPORT_MB = 200.0
+
+
+def max_import_bytes() -> int:
+    """The limit `$REVIEW_MAX_IMPORT_MB` sets (a positive number of MB), else the default."""
+    try:
+        megabytes = float(os.environ.get(MAX_IMPORT_MB_VARIABLE, DEFAULT_MAX_IMPORT_MB))
+    except ValueError:
+        megabytes = DEFAULT_MAX_IMPORT_MB
+    if not megabytes > 0:
+        megabytes = DEFAULT_MAX_IMPORT_MB
+    return int(megabytes * 1024 * 1024)
+
+
+#: Files larger than this are refused before they are read.
+MAX_FILE_BYTES = max_import_bytes()
+
+
+def too_large(name: str, size: int) -> BadInput | None:
+    """The refusal of a file of `size` bytes when it is over the limit: its name, size and the limit.
+
+    >>> str(too_large("pubmed.nbib", 300 * 1024 * 1024))
+    'pubmed.nbib:1: the file has 300.0 MB (314,572,800 bytes); imports are limited to 200.0 MB (REVIEW_MAX_IMPORT_MB)'
+    """
+    if size <= MAX_FILE_BYTES:
+        return None
+    return BadInput(
+        name,
+        1,
+        f"the file has {_megabytes(size)} ({size:,} bytes); imports are limited to "
+        f"{_megabytes(MAX_FILE_BYTES)} ({MAX_IMPORT_MB_VARIABLE})",
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB"
+
+
+def _length(column: ColumnElement[Any]) -> int:
+    """The most characters a text column holds (0: no limit)."""
+    return (column.type.length or 0) if isinstance(column.type, String) else 0
+
+
+_RECORD_FIELDS = {f.name for f in fields(Record)}
+#: Record fields stored in columns of limited length (volume, DOI, entry key…), with the limit.
+_LIMITED_FIELDS: tuple[tuple[str, int], ...] = tuple(
+    (column.name, _length(column))
+    for column in RecordRow.__table__.columns
+    if _length(column) and column.name in _RECORD_FIELDS
+)
+#: Identifiers: cut short they would name another work or entry, so too long is a bad entry.
+#: Any other field too long (real exports put a reference list in IS) is cut to fit; the raw
+#: entry keeps every character.
+_IDENTIFIERS = frozenset({"doi", "pmid", "source_key"})
+_DATABASE_LIMIT = _length(Source.__table__.c.source_database)
 
 
 @dataclass
@@ -67,9 +125,9 @@ def load_source(path: str | Path) -> SourceFile:
     name = str(path)
     if not file_path.is_file():
         raise BadInput(name, 1, "no such file")
-    size = file_path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise BadInput(name, 1, f"the file has {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    refusal = too_large(name, file_path.stat().st_size)
+    if refusal is not None:
+        raise refusal
     try:
         return SourceFile(name, file_path.read_bytes())
     except OSError as error:
@@ -83,25 +141,61 @@ def read_file(
     column_map: Mapping[str, str] | None = None,
 ) -> FileImport:
     """Read and normalise one file. BadInput when the file as a whole cannot be read."""
-    if len(source.data) > MAX_FILE_BYTES:
-        raise BadInput(
-            source.name, 1, f"the file has {len(source.data):,} bytes; the limit is {MAX_FILE_BYTES:,}"
-        )
+    refusal = too_large(source.name, len(source.data))
+    if refusal is not None:
+        raise refusal
     with paused_gc():
-        result = read_source(source, format, column_map)
-        database = source_database or result.source_database
-        records = [_with_provenance(record, database) for record in result.records]
-    result = replace(result, records=records, source_database=database)
+        result = read_normalised(source, format, column_map)
+        if source_database and len(source_database) > _DATABASE_LIMIT:
+            raise BadInput(
+                source.name,
+                1,
+                f"the source database name has {len(source_database):,} characters; at most {_DATABASE_LIMIT} fit",
+            )
+        database = source_database or _cut(result.source_database, _DATABASE_LIMIT)
+        records: list[Record] = []
+        problems = list(result.problems)
+        for record in result.records:
+            normal = _with_provenance(record, database)
+            reason = fit_columns(normal)
+            if reason is None:
+                records.append(normal)
+            else:
+                problems.append(Problem(normal.source_line, reason))
+    if len(problems) > len(result.problems):
+        problems.sort(key=lambda problem: problem.line or 0)
+    result = replace(result, records=records, problems=problems, source_database=database)
     if not records and not result.problems:
         raise BadInput(source.name, 1, f"no records found in this {result.format} file")
     return FileImport(source, result, hashlib.sha256(source.data).hexdigest(), database)
 
 
+def fit_columns(record: Record) -> str | None:
+    """Make the record fit its table; the reason it cannot, if it cannot.
+
+    PostgreSQL enforces column lengths (SQLite does not), so the check happens here, the same on
+    both: an identifier too long makes the entry bad (named by its line, not a database error
+    failing the whole import); any other value too long is cut to fit, ending in "…".
+    """
+    for name, limit in _LIMITED_FIELDS:
+        value = getattr(record, name)
+        if value is None or len(value) <= limit:
+            continue
+        if name in _IDENTIFIERS:
+            return f"{name.replace('_', ' ')} has {len(value):,} characters; at most {limit:,} fit"
+        setattr(record, name, value[: limit - 1] + "…")
+    return None
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    return text[: limit - 1] + "…" if text and len(text) > limit else text
+
+
 def _with_provenance(record: Record, database: str | None) -> Record:
-    normal = record.normalised()
-    if database and not normal.source_database:
-        normal.source_database = database
-    return normal
+    """The normalised record (a copy of the reader's, ours to change) with the file's database."""
+    if database and not record.source_database:
+        record.source_database = database
+    return record
 
 
 def check_problems(plans: Sequence[FileImport], skip_bad: bool) -> None:

@@ -75,12 +75,17 @@ class Record:
 
     def normalised(self) -> Record:
         """A copy with whitespace collapsed, empty values as None, DOI and year normalised."""
-        values: dict[str, Any] = {name: clean_text(getattr(self, name)) for name in _PLAIN_TEXT_FIELDS}
+        current = self.__dict__
+        # Missing fields (None) stay None without a call: a third of them on large imports.
+        values: dict[str, Any] = {
+            name: None if (value := current[name]) is None else clean_text(value)
+            for name in _PLAIN_TEXT_FIELDS
+        }
         for name in LIST_FIELDS:
-            values[name] = [text for text in map(clean_text, getattr(self, name) or ()) if text]
+            values[name] = [text for text in map(clean_text, current[name] or ()) if text]
         values["year"] = self.year if isinstance(self.year, int) else parse_year(self.year)
-        values["doi"] = normalise_doi(self.doi)
-        values["abstract"] = clean_text(self.abstract, keep_newlines=True)
+        values["doi"] = None if self.doi is None else normalise_doi(self.doi)
+        values["abstract"] = None if self.abstract is None else clean_text(self.abstract, keep_newlines=True)
         # A shallow copy with the new values: `dataclasses.replace` re-runs __init__, a measured
         # tenth of the cost of normalising on large imports.
         normal = object.__new__(Record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Dialect, Select, Text, and_, bindparam, cast, func, insert, or_, select
@@ -32,11 +33,15 @@ def insert_records(
     """
     connection = session.connection()
     sql, order = _compiled_insert(connection.dialect)
+    make_row = _positional_row(order, project_id, source_id) if order else None
     done = 0
     for start in range(0, len(records), INSERT_CHUNK):
         chunk = records[start : start + INSERT_CHUNK]
-        rows = [_row_values(record, project_id, source_id) for record in chunk]
-        parameters: list[Any] = [tuple(row[name] for name in order) for row in rows] if order else rows
+        parameters: list[Any] = (
+            list(map(make_row, chunk))
+            if make_row
+            else [_row_values(record, project_id, source_id) for record in chunk]
+        )
         connection.exec_driver_sql(sql, parameters)
         done += len(chunk)
         if progress is not None:
@@ -56,6 +61,31 @@ def _compiled_insert(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     compiled = statement.compile(dialect=dialect)
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     return str(compiled), order
+
+
+def _positional_row(
+    order: tuple[str, ...], project_id: int, source_id: int
+) -> Callable[[Record], tuple[Any, ...]]:
+    """A function from a Record to its parameter tuple in the statement's column order.
+
+    `attrgetter` reads every column in one C call: building a dict per row and a tuple from it
+    took twice as long (measured on 50,000 records).
+    """
+    ids = {"project_id": project_id, "source_id": source_id}
+    names = tuple(name for name in order if name not in ids)
+    if order[: len(ids)] != tuple(ids) or len(names) < 2:
+        return lambda record: tuple(_row_values(record, project_id, source_id)[name] for name in order)
+    read_columns = attrgetter(*names)
+    json_positions = [len(ids) + names.index(name) for name in _JSON_COLUMNS]
+    encode = json_string_list
+
+    def make_row(record: Record) -> tuple[Any, ...]:
+        row = [project_id, source_id, *read_columns(record)]
+        for position in json_positions:
+            row[position] = encode(row[position] or ())
+        return tuple(row)
+
+    return make_row
 
 
 def _row_values(record: Record, project_id: int, source_id: int) -> dict[str, Any]:

@@ -9,9 +9,18 @@ r"""Readers, one module per format, registered in the order their detection is t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from review.records.readers import table
-from review.records.readers.base import BadInput, Problem, Reader, ReadResult, SourceFile, decode
+from review.records.readers.base import (
+    BadInput,
+    NormalisingReader,
+    Problem,
+    Reader,
+    ReadResult,
+    SourceFile,
+    decode,
+)
 from review.records.readers.bibtex import READER as BIBTEX_READER
 from review.records.readers.csl_json import READER as CSL_JSON_READER
 from review.records.readers.endnote_xml import READER as ENDNOTE_XML_READER
@@ -42,6 +51,7 @@ __all__ = [
     "SourceFile",
     "decode",
     "detect_format",
+    "read_normalised",
     "read_source",
 ]
 
@@ -71,9 +81,32 @@ def read_source(
     `column_map` maps canonical field names to table columns, overriding the automatic mapping
     of CSV/TSV/XLSX files.
     """
-    name = detect_format(source) if format == "auto" else format
-    if name not in FORMATS:
-        raise BadInput(source.name, 1, f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")
+    name = _format_name(source, format)
     if name in {"csv", "xlsx"}:
         return table.read_table(source, name, column_map)
     return FORMATS[name].read(source)
+
+
+def read_normalised(
+    source: SourceFile,
+    format: str = "auto",
+    column_map: Mapping[str, str] | None = None,
+) -> ReadResult:
+    """`read_source` with every record normalised (`Record.normalised`): what an import stores.
+
+    A reader that can share a large file with a second process (RIS) reads and normalises it
+    there too; the records are the same.
+    """
+    name = _format_name(source, format)
+    reader = FORMATS[name]
+    if isinstance(reader, NormalisingReader):
+        return reader.read_normalised(source)
+    result = read_source(source, name, column_map)
+    return replace(result, records=[record.normalised() for record in result.records])
+
+
+def _format_name(source: SourceFile, format: str) -> str:
+    name = detect_format(source) if format == "auto" else format
+    if name not in FORMATS:
+        raise BadInput(source.name, 1, f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")
+    return name

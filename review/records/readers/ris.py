@@ -19,6 +19,15 @@ What real exports do, and what this reader makes of it:
 * a record with no `ER` (a truncated file), a year that is not a year (`PY  - 10 15`) and a
   record with no value at all become Problems, and the record is left out.
 
+Large files can be read for import in two processes (`RisReader.parallel_min_records`, off by
+default: on a two-core machine it measured slower, see `review.records.parallel`). No entry
+refers to another, and the state of the reading loop right after an `ER` line is the state at
+the start of a file, so the text is cut into chunks just after `ER` lines and each chunk is read
+alone, knowing only the number of its first line. Line numbers (in records and in Problems) are
+therefore those of the whole file; the one thing a chunk cannot know, how many entries came
+before it, is added afterwards to the keys of records numbered by their position
+(`join_chunks`), so the result is the same as a reading in one piece.
+
 >>> result = READER.read(SourceFile("x.ris", b"1.\\nTY  - JOUR\\nTI  - ROM\\nPY  - 2019//\\nER  -\\n"))
 >>> record = result.records[0]
 >>> record.title, record.year, record.source_line, record.source_key
@@ -30,10 +39,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rispy import TAG_KEY_MAPPING
 
+from review.memory import paused_gc
 from review.records.model import Record, checked_year, normalise_doi, parse_year
+from review.records.parallel import map_chunks
 from review.records.readers.base import Problem, ReadResult, SourceFile, decode
 
 #: Canonical field → the RIS tags that hold it, best first: the first tag with a value wins.
@@ -137,6 +149,8 @@ _SERIAL_SPLIT = re.compile(r"[,;]|\s+(?=\d)|\([^)]*\)")
 _PAGE_RANGE = re.compile(r"^\s*([A-Za-z]*)(\d+)\s*[-–]\s*([A-Za-z]*)(\d+)\s*$")
 _SAMPLE_BYTES = 8192
 _CHUNK_CHARS = 1 << 18
+#: Where a chunk for another process may end: after a standard `ER` line (see the module docstring).
+_ER_LINE_START = "\nER  -"
 
 
 @dataclass
@@ -152,11 +166,44 @@ class RisEntry:
 
 
 @dataclass(frozen=True)
+class RisChunk:
+    """A record-aligned piece of a file's text: the whole text, or a piece that starts at the
+    file's start or right after an `ER` line and ends at the end of an `ER` line (or the file's)."""
+
+    text: str
+    #: 0-based index, in the whole file, of the chunk's first line.
+    first_line: int = 0
+    #: Normalise the records too (`Record.normalised`), so that a worker does that part as well.
+    normalise: bool = False
+
+
+@dataclass
+class ChunkRead:
+    """What one chunk gave: records and Problems located in the whole file, and the count that
+    the next chunk's entry numbers continue from."""
+
+    records: list[Record]
+    problems: list[Problem]
+    #: Entries counted in this chunk (`RisEntry.number` of its last one).
+    entries: int = 0
+    #: Positions in `records` whose `source_key` is the entry's number in this chunk (no ID/AN).
+    numbered: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class RisReader:
     """Reads RIS exports; see the module docstring for the quirks it handles."""
 
     name: str = "ris"
     label: str = "RIS"
+    #: `read_normalised` shares files of more records than this with a second process when a core
+    #: is idle; None (the default): never. On the 2-core machine of bench/import_bench.py the
+    #: second process made reading 50,000 records 20% slower, even with a third of the CPU idle
+    #: (start-up, and pickling every record back); machines with more cores may gain.
+    parallel_min_records: int | None = None
+    #: About this many records per chunk handed between the two processes: small enough that
+    #: neither waits long for the other's last chunk.
+    chunk_records: int = 1_000
 
     def detect(self, source: SourceFile) -> bool:
         """A `TY  - ` line near the top, in a file that is not WoS tagged nor PubMed/MEDLINE."""
@@ -165,18 +212,24 @@ class RisReader:
 
     def read(self, source: SourceFile) -> ReadResult:
         """Every entry of the file as a Record, or as a Problem when it cannot be read."""
+        return self._result(join_chunks([read_chunk(RisChunk(source.text))]))
+
+    def read_normalised(self, source: SourceFile) -> ReadResult:
+        """`read`, with every record normalised: what an import needs.
+
+        With `parallel_min_records` set, a larger file is read and normalised in chunks, shared
+        with a second process when a core is idle (`review.records.parallel`); the result is
+        the same.
+        """
         text = source.text
-        lines = text.split("\n")
-        records: list[Record] = []
-        problems: list[Problem] = []
-        for entry in iter_entries(text):
-            built = entry if isinstance(entry, Problem) else build_record(entry, lines)
-            if isinstance(built, Problem):
-                problems.append(built)
-            else:
-                records.append(built)
-        problems.sort(key=lambda problem: problem.line or 0)
-        return ReadResult(self.name, records, problems, common_database(records))
+        records = text.count(_ER_LINE_START) if self.parallel_min_records is not None else 0
+        if self.parallel_min_records is None or records <= self.parallel_min_records:
+            return self._result(join_chunks([read_chunk(RisChunk(text, normalise=True))]))
+        pieces = max(2, records // max(1, self.chunk_records))
+        return self._result(join_chunks(map_chunks(read_chunk, split_records(text, pieces, normalise=True))))
+
+    def _result(self, read: ChunkRead) -> ReadResult:
+        return ReadResult(self.name, read.records, read.problems, common_database(read.records))
 
 
 READER = RisReader()
@@ -190,19 +243,90 @@ def looks_like_ris(sample: str) -> bool:
     return _TY_LINE.search(sample) is not None
 
 
-def iter_entries(text: str) -> Iterator[RisEntry | Problem]:
+def split_records(text: str, pieces: int, normalise: bool = False) -> list[RisChunk]:
+    """The text in about `pieces` chunks of about equal length, each ending with an `ER` line.
+
+    Chunks are read alone (`read_chunk`) and joined (`join_chunks`) to the result of reading
+    the text in one piece.
+
+    >>> text = "TY  - A\\nER  -\\nTY  - B\\nER  -\\nTY  - C\\nER  -"
+    >>> [(chunk.first_line, chunk.text) for chunk in split_records(text, 2)]
+    [(0, 'TY  - A\\nER  -\\nTY  - B\\nER  -'), (4, 'TY  - C\\nER  -')]
+    """
+    chunks: list[RisChunk] = []
+    start = 0
+    first_line = 0
+    for piece in range(1, pieces):
+        found = text.find(_ER_LINE_START, max(start, len(text) * piece // pieces))
+        end = text.find("\n", found + 1) if found >= 0 else -1
+        if end < 0:
+            break
+        chunks.append(RisChunk(text[start:end], first_line, normalise))
+        first_line += text.count("\n", start, end) + 1
+        start = end + 1
+    chunks.append(RisChunk(text[start:], first_line, normalise))
+    return chunks
+
+
+def read_chunk(chunk: RisChunk) -> ChunkRead:
+    """Every entry of one chunk as a Record (normalised if asked) or a Problem, located in the file."""
+    with paused_gc():
+        lines = chunk.text.split("\n")
+        records: list[Record] = []
+        problems: list[Problem] = []
+        numbered: list[int] = []
+        entries = 0
+        for entry in iter_entries(chunk.text, chunk.first_line):
+            if isinstance(entry, Problem):
+                problems.append(entry)
+                continue
+            entries = entry.number
+            built = build_record(entry, lines, chunk.first_line)
+            if isinstance(built, Problem):
+                problems.append(built)
+                continue
+            if built.source_key is None:  # no ID/AN: its number in the file (join_chunks)
+                built.source_key = str(entry.number)
+                numbered.append(len(records))
+            records.append(built.normalised() if chunk.normalise else built)
+        # A chunk that is not the file's last ends with an `ER` line, which closes its last
+        # entry: so the number of that entry is the chunk's count (a damaged entry, counted
+        # without being yielded, is always followed by another that an `ER` closes).
+        return ChunkRead(records, problems, entries, numbered)
+
+
+def join_chunks(chunks: list[ChunkRead]) -> ChunkRead:
+    """The reads of consecutive chunks as one read of the whole text: entry numbers (the keys
+    of records without ID/AN) continue from the chunks before; Problems in line order."""
+    joined = ChunkRead([], [])
+    for chunk in chunks:
+        for position in chunk.numbered:
+            record = chunk.records[position]
+            record.source_key = str(int(record.source_key or 0) + joined.entries)
+            joined.numbered.append(len(joined.records) + position)
+        joined.records += chunk.records
+        joined.problems += chunk.problems
+        joined.entries += chunk.entries
+    joined.problems.sort(key=lambda problem: problem.line or 0)
+    return joined
+
+
+def iter_entries(text: str, first_line: int = 0) -> Iterator[RisEntry | Problem]:
     """One pass over the lines: entries ended by `ER`, and Problems for entries that never end.
 
     An entry starts at `TY`, or at any other tag outside a record (an entry with no `TY`). Such a
     TY-less start that meets a `TY` before an `ER` was stray text between records (Ovid writes a
     `NL` tag after `ER`) and is dropped without a Problem. A compiled regex splits every line into
     (tag, value) or untagged text in C; the loop only routes the pieces.
+
+    `first_line` is the index of the text's first line in its file (a chunk: `split_records`):
+    entries and Problems are located in the file. Entry numbers count from 1 within the text.
     """
     entry: RisEntry | None = None
     values: list[str] | None = None  # the values of the tag an untagged line would continue
     item_per_line = False
     count = 0
-    index = -1
+    index = first_line - 1
     for tag, value, other in tokenised_lines(text):
         index += 1
         if not tag:
@@ -248,15 +372,21 @@ def tokenised_lines(text: str) -> Iterator[tuple[str, str, str]]:
     """(tag, value, "") or ("", "", text) for every line, tokenised by `_LINE` a chunk at a time.
 
     Chunks keep the lists of tuples short-lived: one list of a million tuples costs more in
-    garbage collection than the tokenising itself.
+    garbage collection than the tokenising itself. `chain` hands the tuples on in C (a
+    generator's `yield from` cost a tenth of the time of `iter_entries`, measured).
     """
+    return chain.from_iterable(_LINE.findall(text, start, end) for start, end in _line_spans(text))
+
+
+def _line_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of pieces of about `_CHUNK_CHARS` characters, each ending at a line's end."""
     start = 0
     while True:
         end = text.find("\n", start + _CHUNK_CHARS)
         if end < 0:
-            yield from _LINE.findall(text, start)
+            yield start, len(text)
             return
-        yield from _LINE.findall(text, start, end)
+        yield start, end
         start = end + 1
 
 
@@ -272,8 +402,12 @@ def loose_tag(line: str) -> tuple[str, str] | None:
     return match.group(1), match.group(2).strip()
 
 
-def build_record(entry: RisEntry, lines: list[str]) -> Record | Problem:
-    """The Record of one entry, or the Problem that keeps it out."""
+def build_record(entry: RisEntry, lines: list[str], first_line: int = 0) -> Record | Problem:
+    """The Record of one entry, or the Problem that keeps it out. `lines` are the lines of the
+    text the entry was read from, whose first is line `first_line` of the file.
+
+    `source_key` is None when the entry has no ID/AN; `read_chunk` then gives its number.
+    """
     tags = entry.fields
     line = entry.start + 1
     if not any(map(any, tags.values())):
@@ -302,10 +436,10 @@ def build_record(entry: RisEntry, lines: list[str]) -> Record | Problem:
         keywords=every(tags, LIST_TAGS["keywords"]),
         language=text["language"],
         publication_type=text["publication_type"],
-        source_key=first(tags, KEY_TAGS + extra.get("key", ())) or str(entry.number),
+        source_key=first(tags, KEY_TAGS + extra.get("key", ())),
         source_line=line,
         source_database=database,
-        raw="\n".join(lines[entry.start : entry.end + 1]),
+        raw="\n".join(lines[entry.start - first_line : entry.end - first_line + 1]),
     )
 
 
@@ -332,8 +466,6 @@ def year_of(tags: dict[str, list[str]]) -> tuple[int | None, str | None]:
         return checked_year(value)
     date = first(tags, DATE_TAGS)
     return parse_year(date), None
-
-
 
 
 def pages_of(start: str | None, end: str | None) -> str | None:
