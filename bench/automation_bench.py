@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `review` and `be
 
 from sqlalchemy import Engine, insert  # noqa: E402
 
-from bench.screening_bench import TA, build, postgres_database  # noqa: E402
+from bench.screening_bench import TA, build, on_both_databases  # noqa: E402
 from review.people import Actor  # noqa: E402
 from review.screening import service  # noqa: E402
 from review.screening.automation import RULE, _candidates, undo_automation_exclusion  # noqa: E402
@@ -125,14 +125,7 @@ def main() -> None:
     parser.add_argument("--prescreened", type=int, default=20_000)
     parser.add_argument("--waiting", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=40)
-    args = parser.parse_args()
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args)
-    with postgres_database() as url:
-        if url is not None:
-            run("PostgreSQL", url, args)
+    on_both_databases(run, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `review` is importable
 sys.path.insert(0, str(ROOT / "bench"))
 
-from screening_bench import postgres_database  # noqa: E402
+from screening_bench import on_both_databases  # noqa: E402
 from sqlalchemy import Engine, select  # noqa: E402
 
 from review.people import Actor, actor_for, add_member, create_user, ensure_owner  # noqa: E402
@@ -180,12 +179,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--prescreened", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args)
-    with postgres_database() as url:
-        if url is not None:
-            run("PostgreSQL", url, args)
+    on_both_databases(run, parser.parse_args())
 
 
 if __name__ == "__main__":

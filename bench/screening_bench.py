@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -205,6 +205,16 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     engine.dispose()
 
 
+def on_both_databases(run: Callable[[str, str, argparse.Namespace], None], args: argparse.Namespace) -> None:
+    """`run(label, url, args)` on a throwaway SQLite file, then on a throwaway PostgreSQL database
+    where a server answers (the screening benches all measure both)."""
+    with tempfile.TemporaryDirectory() as folder:
+        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args)
+    with postgres_database() as url:
+        if url is not None:
+            run("PostgreSQL", url, args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -213,12 +223,7 @@ def main() -> None:
     parser.add_argument("--prescreened", type=int, default=20_000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", args)
-    with postgres_database() as url:
-        if url is not None:
-            run("PostgreSQL", url, args)
+    on_both_databases(run, parser.parse_args())
 
 
 if __name__ == "__main__":
