@@ -18,6 +18,13 @@ default (`state.random_ranks`); `state.reorder_queue` plugs in another ordering.
 an index in rank order and stops at the first match, so serving the next record stays fast with
 50,000 records in the project (see `bench/screening_bench.py`).
 
+Staggered starts: while more reviewers take part at a stage than each record needs (three
+reviewers, two decisions required), reviewers working at the same moment would all be served
+the same first open record and decide it one time too many. So each of the n reviewers with
+decisions at the stage walks the shared order as a ring from their own starting point, spaced
+evenly (`ring_start`): they meet only when the queue runs low. A team of exactly as many
+reviewers as decisions required keeps one common order (each of them decides every record anyway).
+
 Prioritised projects (`ProtocolSettings.screening_order`): after the pilot, a reviewer's
 title/abstract queue follows their own ranks (`priority_queue`, refreshed here when stale), walked
 the same way on the index (project, reviewer, rank); records without a rank of theirs (imported
@@ -28,10 +35,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, false, func, select, tuple_
+from sqlalchemy import ColumnElement, Engine, Select, and_, false, func, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from review.people import Actor, current_actor
@@ -181,22 +189,73 @@ def _next_card(engine: Engine, project_id: int, actor: Actor, stage: str) -> Rec
                 session, project_id, reviewer_id, required
             )
         if record_id is None:
+            start = ring_start(_active_reviewers(session, project_id, stage), reviewer_id, required)
+            if start is not None:
+                record_id = _first_open(session, project_id, stage, reviewer_id, required, after=(start, -1))
+        if record_id is None:
             record_id = _first_open(session, project_id, stage, reviewer_id, required)
         if record_id is None:
             return None
         return load_card(session, project_id, reviewer_id, record_id, stage)
 
 
-def _first_open(session: Session, project_id: int, stage: str, reviewer_id: int, required: int) -> int | None:
-    """The first record in queue order that still needs decisions and that the reviewer has not
-    decided.
+#: The largest queue rank (`state.random_rank` fits 62 bits).
+RANK_SPAN = 1 << 62
+
+
+def ring_start(active: Sequence[int], reviewer_id: int, required: int) -> int | None:
+    """Where `reviewer_id` starts walking the shared order: None (from the top) unless more
+    reviewers are active than decisions are required; then the i-th of the n active reviewers
+    (and a newcomer, as one more) starts i/n of the way through the rank range.
+
+    >>> ring_start([4, 7], 7, 2) is None
+    True
+    >>> [ring_start([4, 7, 9], reviewer, 2) for reviewer in (4, 7, 9)] == [0, RANK_SPAN // 3, 2 * RANK_SPAN // 3]
+    True
+    """
+    reviewers = sorted(set(active) | {reviewer_id})
+    if len(reviewers) <= required:
+        return None
+    return reviewers.index(reviewer_id) * RANK_SPAN // len(reviewers)
+
+
+# A loose index scan: one index seek per reviewer on (project_id, stage, reviewer_id, ...), not a
+# pass over every event of the stage, so it costs the same with 100 or 100,000 decisions.
+_ACTIVE_REVIEWERS = text(
+    """
+    WITH RECURSIVE seen(reviewer_id) AS (
+        SELECT MIN(reviewer_id) FROM decision_events WHERE project_id = :project AND stage = :stage
+        UNION ALL
+        SELECT (SELECT MIN(e.reviewer_id) FROM decision_events e
+                WHERE e.project_id = :project AND e.stage = :stage AND e.reviewer_id > seen.reviewer_id)
+        FROM seen WHERE seen.reviewer_id IS NOT NULL
+    )
+    SELECT reviewer_id FROM seen WHERE reviewer_id IS NOT NULL
+    """
+)
+
+
+def _active_reviewers(session: Session, project_id: int, stage: str) -> list[int]:
+    """The reviewers with at least one decision event at `stage`."""
+    return [int(reviewer) for reviewer in session.scalars(_ACTIVE_REVIEWERS, {"project": project_id, "stage": stage})]
+
+
+def _first_open(
+    session: Session,
+    project_id: int,
+    stage: str,
+    reviewer_id: int,
+    required: int,
+    after: tuple[int, int] | None = None,
+) -> int | None:
+    """The first record in queue order (after `after`, a (rank, record id), when given) that still
+    needs decisions and that the reviewer has not decided.
 
     For each count of decisions below `required` (0, 1, ...), one index range scan gives the
     records with that count in rank order; the streams are merged here. So the walk never passes
     the records that have all their decisions (half the project, midway), and the plans are plain
     index scans that stay good even when PostgreSQL's statistics lag behind a large import.
     """
-    after: tuple[int, int] | None = None
     sizes = itertools.chain(PAGES, itertools.repeat(PAGES[-1]))
     while True:
         size = next(sizes)

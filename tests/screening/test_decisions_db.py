@@ -123,6 +123,42 @@ def test_a_record_decided_by_enough_reviewers_leaves_the_third_queue(engine: Eng
     assert service.progress(engine, team.project_id, r2, TA).mine_remaining == 4
 
 
+def test_more_reviewers_than_needed_start_apart_and_still_cover_every_record(engine: Engine) -> None:
+    team, ids = setup(engine, reviewers=3, records=60)
+    reviewers = team.reviewers
+    # Until a third reviewer has decided something, everyone starts from the top of one order.
+    first = service.next_record(engine, team.project_id, reviewers[0], TA)
+    assert first is not None
+    assert service.next_record(engine, team.project_id, reviewers[1], TA).record_id == first.record_id  # type: ignore[union-attr]
+    for actor in reviewers:  # each decides one record, so three are active with two required
+        card = service.next_record(engine, team.project_id, actor, TA)
+        assert card is not None
+        service.record_decision(engine, team.project_id, actor, card.record_id, TA, "exclude")
+    served = {service.next_record(engine, team.project_id, actor, TA).record_id for actor in reviewers}  # type: ignore[union-attr]
+    assert len(served) == 3  # working at the same moment, no two are served the same record
+    # Working on until their queues are empty, the three give every record exactly two decisions.
+    while True:
+        moved = False
+        for actor in reviewers:
+            card = service.next_record(engine, team.project_id, actor, TA)
+            if card is not None:
+                service.record_decision(engine, team.project_id, actor, card.record_id, TA, "exclude")
+                moved = True
+        if not moved:
+            break
+    with session_scope(engine) as session:
+        counts = dict(
+            session.execute(
+                select(ScreeningStatus.record_id, ScreeningStatus.decided).where(
+                    ScreeningStatus.project_id == team.project_id, ScreeningStatus.stage == TA
+                )
+            ).all()
+        )
+    assert set(counts) == set(ids) and all(count >= 2 for count in counts.values())
+    # Staggered, hardly any record gets a third decision (from the top, about one in three would).
+    assert sum(count > 2 for count in counts.values()) <= 3
+
+
 def test_the_pilot_is_served_to_everyone_first(engine: Engine) -> None:
     team, _ = setup(engine, reviewers=3, records=10)
     service.update_settings(engine, team.project_id, team.owner, pilot_size=3)
