@@ -30,6 +30,8 @@ def test_a_reload_keeps_the_sign_in_and_sign_out_ends_it(app_url: str) -> None:
             page.goto(app_url)
             browser_sign_in(page, "alice", "alice-demo")
             expect(page.get_by_text("Signed in as")).to_be_visible()
+            # The cookie is written by a script the page runs just after drawing: wait for it.
+            page.wait_for_function("document.cookie.includes('reviewmap_session=')")
             cookie = next(c for c in context.cookies() if c["name"] == "reviewmap_session")
             assert cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 40
 
@@ -52,6 +54,7 @@ def test_a_reload_keeps_the_sign_in_and_sign_out_ends_it(app_url: str) -> None:
             replayed = replay.new_page()
             replayed.goto(app_url)
             expect(replayed.get_by_role("button", name="Sign in")).to_be_visible()
+            page.wait_for_function("!document.cookie.includes('reviewmap_session=')")
             page.reload()
             expect(page.get_by_role("button", name="Sign in")).to_be_visible()
             assert not [c for c in context.cookies() if c["name"] == "reviewmap_session"]
