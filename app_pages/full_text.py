@@ -5,22 +5,24 @@ from the protocol (required: PRISMA counts full-text exclusions by reason)."""
 import streamlit as st
 
 from app_pages.common import (
-    bump_progress,
     cached_progress,
     current_actor,
     current_project,
-    denied,
     engine,
     flash,
     flash_denied,
     md_escape,
-    show_flash,
 )
-from app_pages.screening_ui import idempotency_key, progress_line, show_card, show_criteria, show_progress
+from app_pages.screening_ui import (
+    page_stops_on_refusal,
+    progress_header,
+    show_card,
+    show_criteria,
+    store_decision,
+)
 from review.people import PermissionDenied
 from review.screening.service import (
     MAX_PDF_BYTES,
-    DatabaseUnavailable,
     ScreeningError,
     attach_full_text,
     full_text_of,
@@ -28,7 +30,6 @@ from review.screening.service import (
     mark_not_retrievable,
     next_record,
     protocol,
-    record_decision,
 )
 
 STAGE = "full_text"
@@ -41,25 +42,9 @@ def decide(record_id: int, decision: str) -> None:
     if decision == "exclude" and not reason:
         flash(KEY, "error", "Not saved: excluding at full text needs a reason; choose one.")
         return
-    try:
-        record_decision(
-            engine(), current_project().id, current_actor(), record_id, STAGE, decision,
-            reason if decision == "exclude" else None, note, idempotency_key=idempotency_key(KEY, record_id),
-        )  # fmt: skip
-    except PermissionDenied as error:
-        flash_denied(error)
-        return
-    except ScreeningError as error:
-        flash(KEY, "error", f"Not saved: {error}.")
-        return
-    except DatabaseUnavailable as error:  # the card keeps its idempotency key: a retry stores it once
-        flash(KEY, "error", str(error))
-        return
-    st.session_state["full_text_reason"] = None
-    st.session_state["full_text_note"] = ""
-    st.session_state.pop("full_text_card", None)
-    bump_progress()
-    flash(KEY, "ok", f"Saved: {decision} (record {record_id}).")
+    if store_decision(KEY, record_id, STAGE, decision, reason if decision == "exclude" else None, note):
+        st.session_state["full_text_reason"] = None
+        st.session_state["full_text_note"] = ""
 
 
 def attach(record_id: int, kind: str) -> None:
@@ -93,7 +78,7 @@ def attach(record_id: int, kind: str) -> None:
 
 st.title("Full text")
 project = current_project()
-try:
+with page_stops_on_refusal(KEY):
     actor = current_actor()
     if not actor.can_screen:
         raise PermissionDenied(f"a {actor.role} cannot screen: only reviewers and owners decide")
@@ -101,18 +86,8 @@ try:
     card = next_record(engine(), project.id, actor, STAGE)
     current = None if card is None else full_text_of(engine(), project.id, actor, card.record_id)
     progress = cached_progress(actor, STAGE)
-except PermissionDenied as error:
-    denied(error)
-    st.stop()
-except DatabaseUnavailable as error:
-    show_flash(KEY)
-    st.error(str(error), icon=":material/cloud_off:")
-    st.stop()
 
-show_flash(KEY)
-progress_line(progress)
-with st.expander("Progress in detail", expanded=card is None):
-    show_progress(progress)
+progress_header(KEY, progress, queue_empty=card is None)
 if card is None:
     st.session_state.pop("full_text_record", None)
     st.success("Nothing waits for you at full text: records come here once included at title/abstract.")

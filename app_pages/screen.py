@@ -12,22 +12,24 @@ from app_pages.common import (
     cached_progress,
     current_actor,
     current_project,
-    denied,
     engine,
     flash,
     flash_denied,
     md_escape,
-    show_flash,
 )
-from app_pages.screening_ui import idempotency_key, progress_line, show_card, show_criteria, show_progress
+from app_pages.screening_ui import (
+    page_stops_on_refusal,
+    progress_header,
+    show_card,
+    show_criteria,
+    store_decision,
+)
 from review.people import PermissionDenied
 from review.screening.notes import clean_tags, notes_visible_to, save_note
 from review.screening.service import (
     DatabaseUnavailable,
-    ScreeningError,
     next_record,
     protocol,
-    record_decision,
     undo_last_decision,
 )
 
@@ -39,32 +41,9 @@ NO_REASON = ""
 def decide(record_id: int, decision: str) -> None:
     reason = st.session_state.get("screen_reason") or None
     note = (st.session_state.get("screen_note") or "").strip() or None
-    try:
-        record_decision(
-            engine(),
-            current_project().id,
-            current_actor(),
-            record_id,
-            STAGE,
-            decision,
-            reason,
-            note,
-            idempotency_key=idempotency_key(KEY, record_id),
-        )
-    except PermissionDenied as error:
-        flash_denied(error)
-        return
-    except ScreeningError as error:
-        flash(KEY, "error", f"Not saved: {error}.")
-        return
-    except DatabaseUnavailable as error:  # the card keeps its idempotency key: a retry stores it once
-        flash(KEY, "error", str(error))
-        return
-    st.session_state["screen_reason"] = NO_REASON
-    st.session_state["screen_note"] = ""
-    st.session_state.pop("screen_card", None)
-    bump_progress()
-    flash(KEY, "ok", f"Saved: {decision} (record {record_id}).")
+    if store_decision(KEY, record_id, STAGE, decision, reason, note):
+        st.session_state["screen_reason"] = NO_REASON
+        st.session_state["screen_note"] = ""
 
 
 def undo() -> None:
@@ -85,25 +64,15 @@ def undo() -> None:
 
 st.title("Screen titles and abstracts")
 project = current_project()
-try:
+with page_stops_on_refusal(KEY):
     actor = current_actor()
     if not actor.can_screen:
         raise PermissionDenied(f"a {actor.role} cannot screen: only reviewers and owners decide")
     settings = protocol(engine(), project.id)
     card = next_record(engine(), project.id, actor, STAGE)
     progress = cached_progress(actor, STAGE)
-except PermissionDenied as error:
-    denied(error)
-    st.stop()
-except DatabaseUnavailable as error:
-    show_flash(KEY)
-    st.error(str(error), icon=":material/cloud_off:")
-    st.stop()
 
-show_flash(KEY)
-progress_line(progress)
-with st.expander("Progress in detail", expanded=card is None):
-    show_progress(progress)
+progress_header(KEY, progress, queue_empty=card is None)
 
 if card is None:
     st.session_state.pop("screen_record", None)

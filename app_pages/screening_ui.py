@@ -8,11 +8,33 @@ is `st.text` or escaped Markdown.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
-from app_pages.common import md_escape, percent
+from app_pages.common import (
+    bump_progress,
+    current_actor,
+    current_project,
+    denied,
+    engine,
+    flash,
+    flash_denied,
+    md_escape,
+    percent,
+    show_flash,
+)
+from review.people import PermissionDenied
 from review.screening.highlight import HIGHLIGHT_CSS, highlight_html
-from review.screening.service import Progress, RecordCard, new_key
+from review.screening.service import (
+    DatabaseUnavailable,
+    Progress,
+    RecordCard,
+    ScreeningError,
+    new_key,
+    record_decision,
+)
 from review.screening.settings import ProtocolSettings
 
 STAGE_LABELS = {"title_abstract": "Title/abstract", "full_text": "Full text"}
@@ -34,6 +56,54 @@ def idempotency_key(page_key: str, record_id: int) -> str:
         held = (record_id, new_key())
         st.session_state[f"{page_key}_card"] = held
     return str(held[1])
+
+
+def store_decision(
+    page_key: str, record_id: int, stage: str, decision: str, reason: str | None, note: str | None
+) -> bool:
+    """A widget callback's decision on the card shown (Screen and Full text): stored once under
+    the card's key, or a message saying why not. True when it was saved."""
+    try:
+        record_decision(
+            engine(), current_project().id, current_actor(), record_id, stage, decision, reason, note,
+            idempotency_key=idempotency_key(page_key, record_id),
+        )  # fmt: skip
+    except PermissionDenied as error:
+        flash_denied(error)
+        return False
+    except ScreeningError as error:
+        flash(page_key, "error", f"Not saved: {error}.")
+        return False
+    except DatabaseUnavailable as error:  # the card keeps its idempotency key: a retry stores it once
+        flash(page_key, "error", str(error))
+        return False
+    st.session_state.pop(f"{page_key}_card", None)
+    bump_progress()
+    flash(page_key, "ok", f"Saved: {decision} (record {record_id}).")
+    return True
+
+
+@contextmanager
+def page_stops_on_refusal(page_key: str) -> Iterator[None]:
+    """Around what a screening page reads before drawing: a role that may not screen, or a
+    database that stays unreachable, ends the page with the reason instead of a traceback."""
+    try:
+        yield
+    except PermissionDenied as error:
+        denied(error)
+        st.stop()
+    except DatabaseUnavailable as error:
+        show_flash(page_key)
+        st.error(str(error), icon=":material/cloud_off:")
+        st.stop()
+
+
+def progress_header(page_key: str, progress: Progress, queue_empty: bool) -> None:
+    """The page's last message, the one-line progress, and the detail (open when the queue is empty)."""
+    show_flash(page_key)
+    progress_line(progress)
+    with st.expander("Progress in detail", expanded=queue_empty):
+        show_progress(progress)
 
 
 def highlighted(text: str, css_class: str, settings: ProtocolSettings) -> str:
